@@ -1,0 +1,48 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// TRIGRT_DIST=1 builds the distributable libtrigrt.so: Swift stdlib linked statically, protobuf-c
+// linked statically, only trigrt_* exported (trigrt.map), SONAME libtrigrt.so.0. These linker flags
+// would also reach the test bundle and break `swift test`, so they are gated (SWIFT-NOTES P11).
+let dist = Context.environment["TRIGRT_DIST"] == "1"
+// AVX2 + FMA baseline. `-Xcc -march=x86-64-v3` also sets Swift's codegen features (SWIFT-NOTES P1);
+// without it every SIMD FMA becomes an `fmaf` libcall, 24-50x slower.
+let isa: [String] = ["-Xcc", "-march=x86-64-v3"]
+let distLink: [LinkerSetting] = dist ? [.unsafeFlags([
+  "-static-stdlib",
+  "-Xlinker", "--version-script=\(Context.packageDirectory)/trigrt.map",
+  "-Xlinker", "-soname=libtrigrt.so.0",
+  "-no-toolchain-stdlib-rpath",
+])] : []
+
+let package = Package(
+  name: "trigrt",
+  products: [
+    .library(name: "trigrt", type: .dynamic, targets: ["TrigRTCABI"]),
+    .library(name: "TrigRT", targets: ["TrigRT"]),
+    .executable(name: "trigrt-cli", targets: ["TrigRTCLI"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+  ],
+  targets: [
+    .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
+    .target(
+      name: "CONNX", path: "Sources/CONNX",
+      cSettings: [.unsafeFlags(["-O2", "-march=x86-64-v3"])],
+      linkerSettings: dist ? [.unsafeFlags(["-Xlinker", "-l:libprotobuf-c.a"])] : [.linkedLibrary("protobuf-c")]),
+    .target(name: "FixedPoint", path: "Sources/FixedPoint", swiftSettings: [.unsafeFlags(isa)]),
+    .target(
+      name: "TrigRT", dependencies: ["FixedPoint", "CONNX", "CBLAS"], path: "Sources/TrigRT",
+      swiftSettings: [.unsafeFlags(isa)]),
+    .target(
+      name: "TrigRTCABI", dependencies: ["TrigRT"], path: "Sources/CABI",
+      swiftSettings: [.unsafeFlags(isa)], linkerSettings: distLink),
+    .executableTarget(
+      name: "TrigRTCLI",
+      dependencies: ["TrigRT", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+      path: "Sources/CLI", swiftSettings: [.unsafeFlags(isa)]),
+    .testTarget(name: "FixedPointTests", dependencies: ["FixedPoint"], path: "Tests/FixedPointTests"),
+    .testTarget(name: "TrigRTTests", dependencies: ["TrigRT", "TrigRTCABI"], path: "Tests/TrigRTTests"),
+  ]
+)

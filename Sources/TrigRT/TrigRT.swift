@@ -1,0 +1,2 @@
+import FixedPoint
+public enum TrigRTPlaceholder {}
