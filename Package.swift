@@ -31,18 +31,25 @@ let package = Package(
       name: "CONNX", path: "Sources/CONNX",
       cSettings: [.unsafeFlags(["-O2", "-march=x86-64-v3"])],
       linkerSettings: dist ? [.unsafeFlags(["-Xlinker", "-l:libprotobuf-c.a"])] : [.linkedLibrary("protobuf-c")]),
+    // Baseline-ISA C helpers (the CPU check must run before any AVX instruction).
+    .target(name: "CSupport", path: "Sources/CSupport"),
+    // include/trigrt.h as a module, so the exports are written against the header's own types.
+    .target(name: "CTrigRTHeader", path: "Sources/CTrigRTHeader"),
     .target(name: "FixedPoint", path: "Sources/FixedPoint", swiftSettings: [.unsafeFlags(isa)]),
     .target(
-      name: "TrigRT", dependencies: ["FixedPoint", "CONNX", "CBLAS"], path: "Sources/TrigRT",
+      name: "TrigRT", dependencies: ["FixedPoint", "CONNX", "CBLAS", "CSupport"], path: "Sources/TrigRT",
       swiftSettings: [.unsafeFlags(isa)]),
     .target(
-      name: "TrigRTCABI", dependencies: ["TrigRT"], path: "Sources/CABI",
-      swiftSettings: [.unsafeFlags(isa)], linkerSettings: distLink),
+      name: "TrigRTCABI", dependencies: ["TrigRT", "CTrigRTHeader", "CSupport"], path: "Sources/CABI",
+      // Baseline ISA on purpose: the exports check the CPU before any x86-64-v3 code runs.
+      linkerSettings: distLink),
+    // .npy I/O and timing helpers shared by the CLI and the tests (not part of libtrigrt).
+    .target(name: "TrigRTTools", dependencies: ["TrigRT"], path: "Sources/Tools"),
     .executableTarget(
       name: "TrigRTCLI",
-      dependencies: ["TrigRT", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+      dependencies: ["TrigRT", "TrigRTTools", .product(name: "ArgumentParser", package: "swift-argument-parser")],
       path: "Sources/CLI", swiftSettings: [.unsafeFlags(isa)]),
     .testTarget(name: "FixedPointTests", dependencies: ["FixedPoint"], path: "Tests/FixedPointTests"),
-    .testTarget(name: "TrigRTTests", dependencies: ["TrigRT", "TrigRTCABI"], path: "Tests/TrigRTTests"),
+    .testTarget(name: "TrigRTTests", dependencies: ["TrigRT", "TrigRTCABI", "TrigRTTools", "CTrigRTHeader"], path: "Tests/TrigRTTests"),
   ]
 )

@@ -1,0 +1,119 @@
+/// The lowered graph: ONNX nodes interpreted into trigrt layers with resolved shapes. Constants
+/// are folded into the layers that use them; shape-only ops (Identity, Reshape, Flatten, …)
+/// become aliases that share storage with their input.
+
+/// A tensor of the lowered graph.
+struct Value {
+  var name: String
+  /// Dimensions of one sample (after the batch dimension) for batched values; all dimensions
+  /// for constants.
+  var shape: [Int]
+  var isBatched: Bool
+  var constant: Constant?
+  /// The value whose storage this one shares (Reshape, Flatten, Identity, …), if any.
+  var aliasOf: Int?
+
+  var count: Int { shape.reduce(1, *) }
+  var isConstant: Bool { constant != nil }
+}
+
+/// Element-wise activation functions (ONNX Relu, LeakyRelu, Sigmoid, Tanh, Clip; hls4ml's
+/// linear / relu / leaky_relu / sigmoid / tanh / relu6).
+enum Activation: Equatable, Sendable {
+  case identity
+  case relu
+  case leakyRelu(alpha: Float)
+  case sigmoid
+  case tanh
+  case clip(min: Float, max: Float)
+
+  var name: String {
+    switch self {
+    case .identity: return "linear"
+    case .relu: return "relu"
+    case .leakyRelu(let a): return "leaky_relu(\(a))"
+    case .sigmoid: return "sigmoid"
+    case .tanh: return "tanh"
+    case .clip(let lo, let hi): return "clip(\(lo), \(hi))"
+    }
+  }
+}
+
+/// y = act(x · W + b) over the last dimension of x. Gemm and MatMul lower to this.
+struct DenseSpec {
+  var inFeatures: Int          // K
+  var outFeatures: Int         // M
+  var rowsPerSample: Int       // > 1 when x has more than one row per sample (MatMul on rank-3 x)
+  /// Row-major [K][M]: weights[k * M + m].
+  var weights: [Float]
+  var bias: [Float]?           // M values
+  var activation: Activation
+}
+
+enum BinaryOp: String, Sendable {
+  case add = "Add", sub = "Sub", mul = "Mul", div = "Div"
+}
+
+/// An element-wise binary op with numpy broadcasting. Operands are values (batched or constant).
+struct BinarySpec {
+  var op: BinaryOp
+  /// Output dims (per sample).
+  var shape: [Int]
+}
+
+/// Softmax over `axisSize` consecutive elements; each sample holds `outer × axisSize × inner`.
+struct SoftmaxSpec {
+  var outer: Int
+  var axisSize: Int
+  var inner: Int
+}
+
+/// y = x · scale[c] + bias[c] per channel c (BatchNormalization in inference).
+struct ChannelAffineSpec {
+  var channels: Int
+  var inner: Int               // elements per channel within a sample
+  var scale: [Float]
+  var bias: [Float]
+}
+
+struct ConcatSpec {
+  /// Per input: elements of one contiguous block (the input's dims from the axis on).
+  var blocks: [Int]
+  var outer: Int               // blocks per sample
+}
+
+enum LayerOp {
+  case dense(DenseSpec)
+  case binary(BinarySpec)
+  case activation(Activation)
+  case softmax(SoftmaxSpec)
+  case channelAffine(ChannelAffineSpec)
+  case concat(ConcatSpec)
+  case copy
+}
+
+/// One computing step of the lowered graph.
+struct Layer {
+  /// The ONNX node it came from (its name or "#index").
+  var name: String
+  /// The ONNX ops it computes, e.g. ["MatMul", "Add", "Relu"] after fusion.
+  var opTypes: [String]
+  var op: LayerOp
+  var inputs: [Int]
+  var output: Int
+}
+
+struct LoweredGraph {
+  var values: [Value]
+  var layers: [Layer]
+  var inputs: [Int]
+  var outputs: [Int]
+  var outputNames: [String]
+
+  /// Follows aliases to the value that owns the storage.
+  func root(_ v: Int) -> Int {
+    var v = v
+    while let a = values[v].aliasOf { v = a }
+    return v
+  }
+}

@@ -1,0 +1,44 @@
+/// Evaluates a node whose inputs are all constants at load time (weights reshaped, transposed,
+/// scaled, …). Returns nil for ops without a folding rule; those are then lowered normally and
+/// report that they need a run-time input.
+enum ConstantFolding {
+  static func fold(_ kind: OpKind, _ node: Node, _ ctx: inout LoweringContext) throws(TrigRTError) -> Constant? {
+    func const(_ i: Int) throws(TrigRTError) -> Constant { try ctx.constantInput(node, i, "input \(i)") }
+    switch kind {
+    case .identity, .dropout:
+      return try const(0)
+    case .reshape:
+      var c = try const(0); c.dims = try Reshape.foldedDims(node, c.dims, ctx); return c
+    case .flatten:
+      var c = try const(0); c.dims = try Flatten.foldedDims(node, c.dims, ctx); return c
+    case .squeeze:
+      var c = try const(0); c.dims = try Squeeze.foldedDims(node, c.dims, ctx); return c
+    case .unsqueeze:
+      var c = try const(0); c.dims = try Unsqueeze.foldedDims(node, c.dims, ctx); return c
+    case .add, .sub, .mul, .div:
+      try ctx.arity(node, inputs: 2...2)
+      let op = BinaryOp(rawValue: kind.rawValue)!
+      guard let r = Arithmetic.fold(op, try const(0), try const(1)) else {
+        throw ctx.fail(.shape, node, "cannot broadcast constants \(try const(0).dims) and \(try const(1).dims)")
+      }
+      return r
+    case .concat:
+      var cs: [Constant] = []
+      for i in 0..<node.inputs.count { cs.append(try const(i)) }
+      return try Concat.fold(node, cs, ctx)
+    case .relu, .sigmoid, .tanh, .leakyRelu:
+      var c = try const(0)
+      let act: Activation
+      switch kind {
+      case .relu: act = .relu
+      case .sigmoid: act = .sigmoid
+      case .tanh: act = .tanh
+      default: act = .leakyRelu(alpha: try ctx.float(node, "alpha", default: 0.01))
+      }
+      c.values = c.values.map { Double(ActivationOp.apply(act, Float($0))) }
+      return c
+    default:
+      return nil
+    }
+  }
+}

@@ -1,0 +1,245 @@
+/// LoweredGraph → Plan: the immutable, shareable execution plan. Every tensor that a step reads
+/// or writes is a *slot*: a graph input or output (the caller's buffers, bound per run), a
+/// packed constant, or a region of the session's arena. Arena regions are planned once per
+/// sample (`GreedyArenaPlanner` over step lifetimes) and scaled by the session's max_batch, so
+/// a plan serves sessions of any size.
+
+/// How a session binds a slot.
+enum SlotBinding {
+  /// Arena offset of the region for one sample; the session multiplies it by max_batch.
+  case arena(offsetPerSample: Int)
+  case input(Int)
+  case output(Int)
+  case constant(UnsafeMutableRawPointer)
+}
+
+/// One step of the plan. Payloads hold only integers and raw pointers (trivial types), so
+/// running a step copies, retains and allocates nothing.
+enum Step {
+  case dense(DenseFloatStep)
+  case binary(BinaryFloatStep)
+  case activation(ActivationFloatStep)
+  case channelAffine(ChannelAffineFloatStep)
+  case softmax(SoftmaxFloatStep)
+  case concat(ConcatFloatStep)
+  case copy(CopyStep)
+}
+
+/// What `inspect` prints for one step.
+public struct LayerInfo: Sendable {
+  public var name: String
+  public var opTypes: [String]
+  public var kind: String
+  public var outputShape: [Int]
+  public var macs: Int          // multiply-accumulates per sample
+  public var parameterBytes: Int
+}
+
+/// A graph input or output as the caller sees it.
+public struct TensorInfo: Sendable {
+  public var name: String
+  public var shape: [Int]       // per sample
+  public var count: Int { shape.reduce(1, *) }
+}
+
+final class Plan: @unchecked Sendable {
+  let steps: UnsafeMutableBufferPointer<Step>
+  let bindings: [SlotBinding]
+  let inputSlots: [Int32]
+  let outputSlots: [Int32]
+  /// Planned activation bytes per sample (multiply by max_batch).
+  let arenaBytesPerSample: Int
+  /// Per-sample offsets of the staging regions that `run_f64` converts inputs and outputs in.
+  let stagingInputOffsets: [Int]
+  let stagingOutputOffsets: [Int]
+  let stagingBytesPerSample: Int
+  let store: ConstantStore
+  let layers: [LayerInfo]
+  let elementSize: Int
+
+  init(steps: [Step], bindings: [SlotBinding], inputSlots: [Int32], outputSlots: [Int32], arenaBytesPerSample: Int,
+       stagingInputOffsets: [Int], stagingOutputOffsets: [Int], stagingBytesPerSample: Int, store: ConstantStore,
+       layers: [LayerInfo], elementSize: Int) {
+    let buf = UnsafeMutableBufferPointer<Step>.allocate(capacity: max(steps.count, 1))
+    _ = buf.initialize(from: steps)
+    self.steps = UnsafeMutableBufferPointer(rebasing: buf[0..<steps.count])
+    self.bindings = bindings
+    self.inputSlots = inputSlots
+    self.outputSlots = outputSlots
+    self.arenaBytesPerSample = arenaBytesPerSample
+    self.stagingInputOffsets = stagingInputOffsets
+    self.stagingOutputOffsets = stagingOutputOffsets
+    self.stagingBytesPerSample = stagingBytesPerSample
+    self.store = store
+    self.layers = layers
+    self.elementSize = elementSize
+  }
+
+  deinit {
+    steps.baseAddress?.deinitialize(count: steps.count)
+    steps.baseAddress?.deallocate()
+  }
+
+  /// Total session memory for max_batch (arena + staging), or nil on overflow.
+  func arenaBytes(maxBatch: Int) -> Int? {
+    let per = arenaBytesPerSample + stagingBytesPerSample
+    let (t, o) = per.multipliedReportingOverflow(by: maxBatch)
+    return o ? nil : t
+  }
+}
+
+enum Planner {
+  static let alignment = 64
+
+  static func build(_ graph: LoweredGraph, source: String) throws(TrigRTError) -> Plan {
+    var g = graph
+    let store = ConstantStore()
+    // Graph outputs must own their storage: an output that is an input, a second name for
+    // another output, or an alias of either gets a copy layer.
+    var outputRoot = [Int: Int]()   // storage root → output index
+    var outputValues: [Int] = []
+    for (j, o) in g.outputs.enumerated() {
+      let r = g.root(o)
+      if g.inputs.contains(r) || outputRoot[r] != nil {
+        let v = Value(name: g.outputNames[j], shape: g.values[o].shape, isBatched: true, constant: nil, aliasOf: nil)
+        g.values.append(v)
+        let id = g.values.count - 1
+        g.layers.append(Layer(name: "copy to output '\(g.outputNames[j])'", opTypes: ["Copy"], op: .copy, inputs: [o], output: id))
+        outputRoot[id] = j
+        outputValues.append(id)
+      } else {
+        outputRoot[r] = j
+        outputValues.append(r)
+      }
+    }
+    // Slots, one per storage root that a step touches.
+    var slotOf = [Int: Int32]()
+    var bindings: [SlotBinding] = []
+    func slot(_ v: Int) -> Int32 {
+      let r = g.root(v)
+      if let s = slotOf[r] { return s }
+      let s = Int32(bindings.count)
+      slotOf[r] = s
+      if let i = g.inputs.firstIndex(of: r) { bindings.append(.input(i)) }
+      else if let j = outputRoot[r] { bindings.append(.output(j)) }
+      else if let c = g.values[r].constant {
+        let p = store.store(c.values.map { Float($0) })
+        bindings.append(.constant(UnsafeMutableRawPointer(p)))
+      } else { bindings.append(.arena(offsetPerSample: -1)) }
+      return s
+    }
+    let inputSlots = g.inputs.map { slot($0) }
+    let outputSlots = outputValues.map { slot($0) }
+    // Lifetimes of arena slots, in step indices.
+    var first = [Int32: Int](), last = [Int32: Int]()
+    var steps: [Step] = []
+    var infos: [LayerInfo] = []
+    for (li, l) in g.layers.enumerated() {
+      let ins = l.inputs.map { slot($0) }
+      let out = slot(l.output)
+      for s in ins { last[s] = li }
+      if first[out] == nil { first[out] = li }
+      last[out] = max(last[out] ?? li, li)
+      let (step, info) = try lowerStep(l, ins: ins, out: out, g: g, store: store, source: source)
+      steps.append(step)
+      infos.append(info)
+    }
+    // Arena placement.
+    var arenaSlots: [Int32] = []
+    var requests: [BufferRequest] = []
+    for (s, b) in bindings.enumerated() {
+      guard case .arena = b else { continue }
+      let root = slotOf.first { $0.value == Int32(s) }!.key
+      let bytes = g.values[root].count * 4
+      arenaSlots.append(Int32(s))
+      requests.append(BufferRequest(size: bytes, firstUse: first[Int32(s)] ?? 0, lastUse: last[Int32(s)] ?? 0))
+    }
+    let layout = GreedyArenaPlanner().plan(requests, alignment: alignment)
+    for (i, s) in arenaSlots.enumerated() { bindings[Int(s)] = .arena(offsetPerSample: layout.offsets[i]) }
+    // Staging for run_f64: each input and output converted into its own region.
+    var staging = 0
+    var stagingIn: [Int] = [], stagingOut: [Int] = []
+    for i in g.inputs { stagingIn.append(layout.size + staging); staging += align(g.values[i].count * 4, alignment) }
+    for o in outputValues { stagingOut.append(layout.size + staging); staging += align(g.values[o].count * 4, alignment) }
+    return Plan(steps: steps, bindings: bindings, inputSlots: inputSlots, outputSlots: outputSlots,
+                arenaBytesPerSample: layout.size, stagingInputOffsets: stagingIn, stagingOutputOffsets: stagingOut,
+                stagingBytesPerSample: staging, store: store, layers: infos, elementSize: 4)
+  }
+
+  static func lowerStep(_ l: Layer, ins: [Int32], out: Int32, g: LoweredGraph, store: ConstantStore,
+                        source: String) throws(TrigRTError) -> (Step, LayerInfo) {
+    let outShape = g.values[l.output].shape
+    var info = LayerInfo(name: l.name, opTypes: l.opTypes, kind: "", outputShape: outShape, macs: 0, parameterBytes: 0)
+    let count = Shapes.count(outShape)
+    switch l.op {
+    case .dense(let d):
+      info.kind = "dense \(d.inFeatures)→\(d.outFeatures)" + (d.activation == .identity ? "" : " + \(d.activation.name)")
+      info.macs = d.rowsPerSample * d.inFeatures * d.outFeatures
+      info.parameterBytes = (d.weights.count + (d.bias?.count ?? 0)) * 4
+      return (.dense(DenseFloatStep(d, x: ins[0], y: out, store: store)), info)
+    case .binary(let b):
+      info.kind = b.op.rawValue.lowercased()
+      info.macs = count
+      let va = g.values[l.inputs[0]], vb = g.values[l.inputs[1]]
+      for v in [va, vb] where v.isConstant { info.parameterBytes += v.count * 4 }
+      return (.binary(binaryStep(b, a: ins[0], b: ins[1], y: out, va: va, vb: vb, store: store)), info)
+    case .activation(let a):
+      info.kind = a.name
+      return (.activation(ActivationFloatStep(x: ins[0], y: out, count: count, epilogue: Epilogue(a))), info)
+    case .channelAffine(let a):
+      info.kind = "batchnorm (\(a.channels) channels)"
+      info.macs = count
+      info.parameterBytes = a.channels * 8
+      return (.channelAffine(ChannelAffineFloatStep(x: ins[0], y: out, channels: a.channels, inner: a.inner,
+                                                   scale: UnsafePointer(store.store(a.scale)), bias: UnsafePointer(store.store(a.bias)))), info)
+    case .softmax(let s):
+      info.kind = "softmax"
+      return (.softmax(SoftmaxFloatStep(x: ins[0], y: out, outer: s.outer, axis: s.axisSize, inner: s.inner)), info)
+    case .concat(let c):
+      info.kind = "concat"
+      let inputs = store.allocate(ins.count, of: Int32.self)
+      for (i, s) in ins.enumerated() { inputs[i] = s }
+      return (.concat(ConcatFloatStep(inputs: UnsafePointer(inputs), blocks: UnsafePointer(store.store(c.blocks)), count: ins.count,
+                                      outer: c.outer, y: out, outBlock: c.blocks.reduce(0, +))), info)
+    case .copy:
+      info.kind = "copy"
+      return (.copy(CopyStep(x: ins[0], y: out, bytesPerSample: count * 4)), info)
+    }
+  }
+
+  /// Picks the cheapest correct indexing mode for a broadcast binary op.
+  static func binaryStep(_ spec: BinarySpec, a: Int32, b: Int32, y: Int32, va: Value, vb: Value,
+                         store: ConstantStore) -> BinaryFloatStep {
+    let out = spec.shape
+    let count = Shapes.count(out)
+    var s = BinaryFloatStep(a: a, b: b, y: y, op: spec.op, mode: .general, count: count, period: 1,
+                            aBatchStride: va.isBatched ? va.count : 0, bBatchStride: vb.isBatched ? vb.count : 0,
+                            rank: out.count, dims: UnsafePointer(store.store(out.isEmpty ? [1] : out)),
+                            aStrides: UnsafePointer(store.store([0])), bStrides: UnsafePointer(store.store([0])))
+    // The per-sample dims an operand contributes, right-aligned against the output.
+    func sampleDims(_ v: Value) -> [Int] {
+      v.isBatched ? v.shape : (v.shape.count > out.count ? Array(v.shape.dropFirst()) : v.shape)
+    }
+    let da = sampleDims(va), db = sampleDims(vb)
+    func full(_ v: Value, _ d: [Int]) -> Bool { v.isBatched && Shapes.count(d) == count && d.drop(while: { $0 == 1 }).elementsEqual(out.drop(while: { $0 == 1 })) }
+    /// A constant whose non-1 dims are exactly the output's trailing dims repeats with period p.
+    func period(_ v: Value, _ d: [Int]) -> Int? {
+      guard !v.isBatched else { return nil }
+      let trimmed = Array(d.drop(while: { $0 == 1 }))
+      guard trimmed.count <= out.count, Array(out.suffix(trimmed.count)) == trimmed else { return nil }
+      return Shapes.count(trimmed)
+    }
+    if full(va, da) && full(vb, db) {
+      s.mode = .same
+    } else if full(va, da), let p = period(vb, db) {
+      s.mode = .periodicB; s.period = p
+    } else if full(vb, db), let p = period(va, da) {
+      s.mode = .periodicA; s.period = p
+    } else {
+      s.aStrides = UnsafePointer(store.store(out.isEmpty ? [0] : Shapes.broadcastStrides(da, outShape: out)))
+      s.bStrides = UnsafePointer(store.store(out.isEmpty ? [0] : Shapes.broadcastStrides(db, outShape: out)))
+      if out.isEmpty { s.rank = 1 }
+    }
+    return s
+  }
+}

@@ -1,0 +1,94 @@
+import CSupport
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Numeric mode of a model (`TRIGRT_MODE_*`).
+public enum Mode: Int32, Sendable {
+  case float = 0
+  case fixed = 1
+}
+
+/// Load options (`trigrt_options`).
+public struct LoadOptions: Sendable {
+  public var mode: Mode
+  public var precisionConfig: String?
+  public init(mode: Mode = .float, precisionConfig: String? = nil) {
+    self.mode = mode
+    self.precisionConfig = precisionConfig
+  }
+}
+
+/// A loaded, validated and planned model. Immutable after `load`; share it across threads.
+/// Corresponds to `trigrt_model`.
+public final class Model: @unchecked Sendable {
+  public let source: String
+  public let mode: Mode
+  public let inputs: [TensorInfo]
+  public let outputs: [TensorInfo]
+  let plan: Plan
+  /// NUL-terminated copies of the input and output names, owned by the model (for the C ABI).
+  let inputCNames: [UnsafeMutablePointer<CChar>]
+  let outputCNames: [UnsafeMutablePointer<CChar>]
+
+  init(source: String, mode: Mode, inputs: [TensorInfo], outputs: [TensorInfo], plan: Plan) {
+    self.source = source
+    self.mode = mode
+    self.inputs = inputs
+    self.outputs = outputs
+    self.plan = plan
+    inputCNames = inputs.map { strdup($0.name)! }
+    outputCNames = outputs.map { strdup($0.name)! }
+  }
+
+  deinit {
+    for p in inputCNames { free(p) }
+    for p in outputCNames { free(p) }
+  }
+
+  /// NUL-terminated names for the C ABI, valid while the model lives.
+  public func inputCName(_ i: Int) -> UnsafePointer<CChar> { UnsafePointer(inputCNames[i]) }
+  public func outputCName(_ i: Int) -> UnsafePointer<CChar> { UnsafePointer(outputCNames[i]) }
+
+  /// Layers as planned (after fusion), for `inspect`.
+  public var layers: [LayerInfo] { plan.layers }
+  /// Bytes of packed constants held by the model.
+  public var constantBytes: Int { plan.store.bytes }
+
+  /// Session memory for `maxBatch`, or nil if it would overflow.
+  public func arenaBytes(maxBatch: Int) -> Int? { plan.arenaBytes(maxBatch: maxBatch) }
+
+  /// Fails with `.unsupportedCPU` on a CPU without x86-64-v3 (the check itself is baseline C).
+  public static func checkCPU() throws(TrigRTError) {
+    if trigrt_cpu_supports_v3() == 0 {
+      let missing = String(cString: trigrt_cpu_missing_feature())
+      throw TrigRTError(.unsupportedCPU, "this CPU lacks \(missing); trigrt is built for x86-64-v3 (AVX2 and FMA)")
+    }
+  }
+
+  /// Loads a model file. Corresponds to `trigrt_model_load_file`.
+  public static func load(path: String, options: LoadOptions = LoadOptions()) throws(TrigRTError) -> Model {
+    try checkCPU()
+    let bytes = try ONNXReader.readFile(path)
+    let result: Result<Model, TrigRTError> = bytes.withUnsafeBytes { b in
+      Result { () throws(TrigRTError) -> Model in try load(bytes: b, source: path, options: options) }
+    }
+    return try result.get()
+  }
+
+  /// Loads a model from memory. Corresponds to `trigrt_model_load_memory`.
+  public static func load(bytes: UnsafeRawBufferPointer, source: String = "<memory>",
+                          options: LoadOptions = LoadOptions()) throws(TrigRTError) -> Model {
+    try checkCPU()
+    let graph = try ONNXReader.parse(bytes, source: source)
+    if options.mode == .fixed || options.precisionConfig != nil {
+      throw TrigRTError(.unsupported, "\(source): fixed-point mode and precision configs are not available in this build")
+    }
+    var lowered = try Lowering.lower(graph, source: source)
+    Fusion.fuseFloat(&lowered)
+    let plan = try Planner.build(lowered, source: source)
+    let ins = lowered.inputs.map { TensorInfo(name: lowered.values[$0].name, shape: lowered.values[$0].shape) }
+    let outs = lowered.outputs.enumerated().map { TensorInfo(name: lowered.outputNames[$0.offset], shape: lowered.values[$0.element].shape) }
+    return Model(source: source, mode: options.mode, inputs: ins, outputs: outs, plan: plan)
+  }
+}

@@ -1,2 +1,0 @@
-import FixedPoint
-public enum TrigRTPlaceholder {}

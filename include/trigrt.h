@@ -1,0 +1,211 @@
+/*
+ * trigrt.h — the C interface of trigrt, an embeddable inference runtime for particle-physics
+ * trigger and reconstruction software.
+ *
+ * trigrt loads a small ONNX or QONNX network once, plans it into a static execution plan and
+ * runs it with no allocation, no locks and no traps, in float32 or in bit-accurate fixed point
+ * (Xilinx ap_fixed semantics, as hls4ml firmware computes).
+ *
+ * Usage:
+ *
+ *     trigrt_error err;
+ *     trigrt_model *model = NULL;
+ *     if (trigrt_model_load_file("tagger.onnx", NULL, &model, &err) != TRIGRT_OK) {
+ *         fprintf(stderr, "%s\n", err.message);  // names the file, the node and the reason
+ *         return 1;
+ *     }
+ *     trigrt_session *session = NULL;          // one per thread; the model is shared
+ *     trigrt_session_create(model, 1, &session, &err);
+ *     const float *in[1] = { features };       // trigrt_model_input_size(model, 0) floats
+ *     float *out[1] = { scores };               // trigrt_model_output_size(model, 0) floats
+ *     trigrt_session_run(session, in, out, 1, &err);
+ *     trigrt_session_destroy(session);
+ *     trigrt_model_destroy(model);
+ *
+ * Conventions (they hold for every function below):
+ *  - Handles are opaque. A trigrt_model is immutable after loading and may be used from any
+ *    number of threads at once. A trigrt_session belongs to one thread at a time.
+ *  - Functions that can fail return a trigrt_status and, when `err` is not NULL, fill it with the
+ *    same code and a NUL-terminated message that names what went wrong. On success `err` is
+ *    set to code TRIGRT_OK and an empty message. `err` is caller-owned: nothing to release.
+ *  - Out-parameters come last; on failure `*out` is set to NULL (when `out` itself is not NULL).
+ *  - Destroy functions accept NULL.
+ *  - No function aborts the host process, throws, or calls exit(), whatever its arguments.
+ *  - Status codes are append-only; their numeric values never change.
+ */
+#ifndef TRIGRT_H
+#define TRIGRT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Version of this header: X*1000000 + Y*1000 + Z. Compare with trigrt_version_number(). */
+#define TRIGRT_VERSION_MAJOR 0
+#define TRIGRT_VERSION_MINOR 1
+#define TRIGRT_VERSION_PATCH 0
+#define TRIGRT_VERSION "0.1.0"
+#define TRIGRT_VERSION_NUMBER (TRIGRT_VERSION_MAJOR * 1000000 + TRIGRT_VERSION_MINOR * 1000 + TRIGRT_VERSION_PATCH)
+/* Incremented only on an incompatible change of this interface. Compare with trigrt_abi_version(). */
+#define TRIGRT_ABI_VERSION 1
+
+/* An immutable, loaded and planned model. Share it across threads. */
+typedef struct trigrt_model trigrt_model;
+/* A plan bound to one arena (the activation memory). Use from one thread at a time. */
+typedef struct trigrt_session trigrt_session;
+
+/* Result of a call. Append-only: values never change meaning. */
+typedef int32_t trigrt_status;
+enum {
+  TRIGRT_OK = 0,
+  /* A required pointer was NULL, an index was out of range, or an options struct is invalid. */
+  TRIGRT_E_INVALID_ARGUMENT = 1,
+  /* A file could not be opened or read (missing, a directory, permission denied). */
+  TRIGRT_E_IO = 2,
+  /* The bytes are not a valid model: empty, truncated, not protobuf, or an inconsistent graph
+     (an index, dimension, data type or byte count that does not add up). */
+  TRIGRT_E_MALFORMED = 3,
+  /* A valid model that uses something trigrt does not implement: an operator (the message
+     names the op and the node), an attribute value, a data type, an opset, external data. */
+  TRIGRT_E_UNSUPPORTED = 4,
+  /* Shapes that cannot be resolved or do not fit together, e.g. a graph input without a shape. */
+  TRIGRT_E_SHAPE = 5,
+  /* The batch passed to run is 0 or larger than the session's max_batch. */
+  TRIGRT_E_BATCH = 6,
+  /* This CPU lacks an instruction set the library was built for (x86-64-v3: AVX2 and FMA). */
+  TRIGRT_E_UNSUPPORTED_CPU = 7,
+  /* An allocation at load or session creation failed (never returned by run). */
+  TRIGRT_E_OUT_OF_MEMORY = 8,
+  /* The precision configuration could not be read or does not fit the model: an unknown key,
+     an unknown layer name, an invalid ap_fixed spelling. */
+  TRIGRT_E_PRECISION_CONFIG = 9,
+  /* A bug in trigrt. Please report it with the model. */
+  TRIGRT_E_INTERNAL = 10
+};
+
+/* Filled by failing calls when non-NULL. Messages longer than the buffer are cut. */
+typedef struct trigrt_error {
+  trigrt_status code;
+  char message[512];
+} trigrt_error;
+
+/* Numeric mode of a loaded model. */
+enum {
+  /* float32 kernels. */
+  TRIGRT_MODE_FLOAT = 0,
+  /* Bit-accurate fixed point: every tensor carries an ap_fixed format (from QONNX Quant nodes
+     and/or the precision config) and kernels compute on raw integers as hls4ml 1.3.0 does. */
+  TRIGRT_MODE_FIXED = 1
+};
+
+/* Load options. Always initialise with trigrt_options_init(); fields are only ever appended,
+   and struct_size tells the library which fields the caller knows about. */
+typedef struct trigrt_options {
+  uint32_t struct_size;          /* sizeof(trigrt_options), set by trigrt_options_init */
+  int32_t mode;                  /* TRIGRT_MODE_FLOAT (default) or TRIGRT_MODE_FIXED */
+  const char *precision_config;  /* path of an hls4ml-style precision config (YAML or JSON), or NULL */
+} trigrt_options;
+
+/* Sets every field of *opts to its default (float mode, no precision config) and struct_size to
+   sizeof(trigrt_options). NULL is ignored. Thread-safe. */
+void trigrt_options_init(trigrt_options *opts);
+
+/* Loads, validates and plans an ONNX / QONNX model from a file.
+ *  path: a NUL-terminated file name.  opts: NULL for defaults.  out: receives the model.
+ *  Every field of the file is validated before use; nothing in the file is trusted.
+ *  Returns TRIGRT_OK, TRIGRT_E_INVALID_ARGUMENT (NULL path/out, bad opts), TRIGRT_E_IO,
+ *  TRIGRT_E_MALFORMED, TRIGRT_E_UNSUPPORTED, TRIGRT_E_SHAPE, TRIGRT_E_PRECISION_CONFIG,
+ *  TRIGRT_E_UNSUPPORTED_CPU, TRIGRT_E_OUT_OF_MEMORY.
+ *  The caller owns *out and releases it with trigrt_model_destroy. Thread-safe. */
+trigrt_status trigrt_model_load_file(const char *path, const trigrt_options *opts,
+                                     trigrt_model **out, trigrt_error *err);
+
+/* Like trigrt_model_load_file, from `size` bytes at `data`. The bytes are copied as needed;
+ * the caller may free them as soon as the call returns. Same statuses (TRIGRT_E_IO only for the
+ * precision config file). */
+trigrt_status trigrt_model_load_memory(const void *data, size_t size, const trigrt_options *opts,
+                                       trigrt_model **out, trigrt_error *err);
+
+/* Releases a model. NULL is a no-op. Sessions created from it keep it alive until they are
+ * destroyed, so the order of destruction does not matter. Must not race with other calls that
+ * use the same model pointer. */
+void trigrt_model_destroy(trigrt_model *model);
+
+/* Number of graph inputs / outputs (tensors the caller provides / receives). -1 if model is NULL.
+ * Thread-safe. */
+int32_t trigrt_model_input_count(const trigrt_model *model);
+int32_t trigrt_model_output_count(const trigrt_model *model);
+
+/* Number of elements of one sample of input / output `index` (the product of all dimensions
+ * after the leading batch dimension). 0 if model is NULL or index is out of range. */
+size_t trigrt_model_input_size(const trigrt_model *model, int32_t index);
+size_t trigrt_model_output_size(const trigrt_model *model, int32_t index);
+
+/* Name of input / output `index` as in the model file. The string is owned by the model and
+ * valid until it is destroyed. NULL if model is NULL or index is out of range. */
+const char *trigrt_model_input_name(const trigrt_model *model, int32_t index);
+const char *trigrt_model_output_name(const trigrt_model *model, int32_t index);
+
+/* Per-sample shape of input / output `index` (dimensions after the batch dimension).
+ * Writes up to max_dims dimensions to dims (may be NULL when max_dims is 0) and returns the
+ * rank, or -1 if model is NULL or index is out of range. */
+int32_t trigrt_model_input_shape(const trigrt_model *model, int32_t index, int64_t *dims, int32_t max_dims);
+int32_t trigrt_model_output_shape(const trigrt_model *model, int32_t index, int64_t *dims, int32_t max_dims);
+
+/* The model's numeric mode (TRIGRT_MODE_FLOAT or TRIGRT_MODE_FIXED), -1 if model is NULL. */
+int32_t trigrt_model_mode(const trigrt_model *model);
+
+/* Bytes of activation memory (the arena) that a session with this max_batch allocates.
+ * 0 if model is NULL, max_batch is 0 or the size would overflow. */
+size_t trigrt_model_arena_size(const trigrt_model *model, uint32_t max_batch);
+
+/* Creates a session: the model's plan plus one arena sized for batches up to max_batch. This is
+ * the only allocation a session makes; run never allocates. The session keeps the model alive.
+ * Returns TRIGRT_OK, TRIGRT_E_INVALID_ARGUMENT (NULL model/out, max_batch 0),
+ * TRIGRT_E_BATCH (max_batch too large for memory), TRIGRT_E_OUT_OF_MEMORY.
+ * Thread-safe: any number of threads may create sessions from one model at the same time. */
+trigrt_status trigrt_session_create(const trigrt_model *model, uint32_t max_batch,
+                                    trigrt_session **out, trigrt_error *err);
+
+/* Releases a session. NULL is a no-op. */
+void trigrt_session_destroy(trigrt_session *session);
+
+/* Runs `batch` samples. inputs[i] points to batch * trigrt_model_input_size(model, i) floats of
+ * input i, row-major in the model's own layout (sample after sample); outputs[j] to room for
+ * batch * trigrt_model_output_size(model, j) floats. Output buffers must not overlap inputs.
+ * In fixed mode the float inputs are converted to each input's ap_fixed format (with its
+ * quantization and overflow modes) and the exact results are rounded to float.
+ * NaN and infinity propagate as IEEE 754 says in float mode; in fixed mode they convert as
+ * ap_fixed does (NaN gives 0).
+ * Hot path: no allocation, no lock, no trap, also on the error path.
+ * Returns TRIGRT_OK, TRIGRT_E_INVALID_ARGUMENT (NULL session, inputs, outputs or element),
+ * TRIGRT_E_BATCH (batch 0 or > max_batch). On error the outputs are untouched.
+ * Not thread-safe for one session; distinct sessions may run concurrently. */
+trigrt_status trigrt_session_run(trigrt_session *session, const float *const *inputs,
+                                 float *const *outputs, uint32_t batch, trigrt_error *err);
+
+/* Like trigrt_session_run with double buffers. In fixed mode the inputs are converted exactly
+ * from double and outputs are exact (fixed-point values up to 53 bits fit a double), so results
+ * can be compared bit for bit with firmware. In float mode inputs are rounded to float and the
+ * float results widened. Same statuses, same hot-path guarantees. */
+trigrt_status trigrt_session_run_f64(trigrt_session *session, const double *const *inputs,
+                                     double *const *outputs, uint32_t batch, trigrt_error *err);
+
+/* The session's max_batch, 0 if session is NULL. */
+uint32_t trigrt_session_max_batch(const trigrt_session *session);
+
+/* Static English text for a status ("ok", "invalid argument", ...); never NULL. */
+const char *trigrt_status_string(trigrt_status status);
+
+/* TRIGRT_ABI_VERSION and TRIGRT_VERSION_NUMBER of the library actually loaded. */
+uint32_t trigrt_abi_version(void);
+uint32_t trigrt_version_number(void);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* TRIGRT_H */
