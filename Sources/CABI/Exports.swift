@@ -76,8 +76,8 @@ struct MessageWriter {
 }
 
 func unsupportedCPU(_ err: UnsafeMutablePointer<trigrt_error>?) -> trigrt_status? {
-  guard trigrt_cpu_supports_v3() == 0 else { return nil }
-  let missing = String(cString: trigrt_cpu_missing_feature())
+  guard trigrtsupport_cpu_supports_v3() == 0 else { return nil }
+  let missing = String(cString: trigrtsupport_cpu_missing_feature())
   return report(err, .unsupportedCPU, "this CPU lacks \(missing); trigrt is built for x86-64-v3 (AVX2 and FMA)")
 }
 

@@ -27,9 +27,15 @@ struct ModelOptions: ParsableArguments {
     do {
       return try Model.load(path: model, options: LoadOptions(mode: fixed ? .fixed : .float, precisionConfig: precision))
     } catch {
-      throw ValidationError("\(error.message) [\(error.code.text)]")
+      throw CLIError("\(error.message) [\(error.code.text)]")
     }
   }
+}
+
+/// A failure reported as "Error: <message>" without the usage text.
+struct CLIError: Error, CustomStringConvertible {
+  var description: String
+  init(_ d: String) { description = d }
 }
 
 func shapeText(_ s: [Int]) -> String { "[N" + s.map { ", \($0)" }.joined() + "]" }
@@ -91,7 +97,7 @@ struct Run: ParsableCommand {
       let sample = Array(a.shape.dropFirst())
       let ok = a.shape.count >= 1 && (sample == t.shape || (sample.reduce(1, *) == t.count && sample.count <= 1))
       guard ok else {
-        throw ValidationError("'\(path)' has shape \(a.shape); input '\(t.name)' takes \(shapeText(t.shape)): rows first, then one sample of \(t.count) values")
+        throw CLIError("'\(path)' has shape \(a.shape); input '\(t.name)' takes \(shapeText(t.shape)): rows first, then one sample of \(t.count) values")
       }
       guard rows < 0 || rows == a.shape[0] else { throw ValidationError("inputs have different row counts (\(rows) and \(a.shape[0]))") }
       rows = a.shape[0]

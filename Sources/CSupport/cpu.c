@@ -10,7 +10,7 @@ static unsigned long long xgetbv0(void) {
   return ((unsigned long long)hi << 32) | lo;
 }
 
-const char *trigrt_cpu_missing_feature(void) {
+const char *trigrtsupport_cpu_missing_feature(void) {
   unsigned int a, b, c, d;
   if (!__get_cpuid(1, &a, &b, &c, &d)) return "cpuid";
   if (!(c & (1u << 12))) return "FMA";
@@ -29,7 +29,7 @@ const char *trigrt_cpu_missing_feature(void) {
   return "";
 }
 #else
-const char *trigrt_cpu_missing_feature(void) { return "an x86-64 CPU"; }
+const char *trigrtsupport_cpu_missing_feature(void) { return "an x86-64 CPU"; }
 #endif
 
-int trigrt_cpu_supports_v3(void) { return trigrt_cpu_missing_feature()[0] == '\0'; }
+int trigrtsupport_cpu_supports_v3(void) { return trigrtsupport_cpu_missing_feature()[0] == '\0'; }

@@ -6,7 +6,7 @@ import Glibc
 
 /// Reads ONNX `ModelProto` bytes into a `Graph`, trusting nothing: protobuf-c parses the wire
 /// format, then every count, index, dimension, data type and byte count is checked here before
-/// it is used. Corresponds to onnx.proto (ONNX IR versions 3–11).
+/// it is used. Corresponds to onnx.proto of onnx 1.23 (ONNX IR versions 3–14).
 enum ONNXReader {
   /// Largest element count trigrt accepts for one constant (2^31): far above any trigger net,
   /// small enough that sizes never overflow.
@@ -88,8 +88,9 @@ private struct Reader {
   }
 
   func graph(of model: Onnx__ModelProto) throws(TrigRTError) -> Graph {
-    if model.has_ir_version != 0 && (model.ir_version < 3 || model.ir_version > 12) {
-      throw fail(.unsupported, "ONNX IR version \(model.ir_version) is not supported (trigrt reads IR versions 3 to 12)")
+    let newest = Int64(ONNX__VERSION__IR_VERSION.rawValue)   // of the onnx.proto the reader was generated from
+    if model.has_ir_version != 0 && (model.ir_version < 3 || model.ir_version > newest) {
+      throw fail(.unsupported, "ONNX IR version \(model.ir_version) is not supported (trigrt reads IR versions 3 to \(newest))")
     }
     var imports: [(domain: String, version: Int)] = []
     for op in try repeated(model.opset_import, model.n_opset_import, "opset_import") {

