@@ -61,11 +61,16 @@ consumer-test: build
 	@$(MAKE) --no-print-directory install PREFIX=$(DIST)/prefix >/dev/null
 	Tests/Consumers/run.sh $(DIST)/prefix
 
-python-test: py-deps
-	@echo "(no Python-side checks yet)"
+python-test: py-deps build
+	$(PY) Models/generate.py --check
+	@for m in $(ZOO); do \
+	  $(CLI) run Models/$$m.onnx --input Models/$$m.inputs.npy --output $(DIST)/cli-$$m.npy --batch 32 >/dev/null && \
+	  $(PY) scripts/compare_npy.py $(DIST)/cli-$$m.npy Models/$$m.outputs.npy --atol 1e-5 || exit 1; \
+	done
 
 bench: deps build
-	Benchmarks/run.sh $(DIST)
+	@$(MAKE) --no-print-directory install PREFIX=$(DIST)/prefix >/dev/null
+	PY=$(PY) Benchmarks/run.sh $(DIST)
 
 install: build
 	install -d $(PREFIX)/lib $(PREFIX)/include $(PREFIX)/bin

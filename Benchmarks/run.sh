@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Latency benchmarks: trigrt through the C ABI next to a plain C -O3 loop of the same net, in one
+# process, for every zoo model. Usage: Benchmarks/run.sh DIST_BUILD_DIR [cycles]
+# (make bench installs the release build into DIST/prefix and runs it there).
+set -euo pipefail
+dist=$1
+cycles=${2:-3125}
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+py=${PY:-$root/.venv/bin/python}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+gcc -O3 -march=x86-64-v3 -std=c11 -I"$root/include" "$here/bench_abi.c" -L"$dist/prefix/lib" -ltrigrt \
+  -Wl,-rpath,"$dist/prefix/lib" -lopenblas -lm -o "$work/bench_abi"
+echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "build: trigrt release (x86-64-v3), C baseline gcc $(gcc -dumpversion) -O3 -march=x86-64-v3; OPENBLAS_NUM_THREADS=1"
+for m in deepcsv jet_tagger tracknn; do
+  "$py" "$here/export_net.py" "$root/Models/$m.onnx" "$work/$m.bin"
+  OPENBLAS_NUM_THREADS=1 "$work/bench_abi" "$root/Models/$m.onnx" "$work/$m.bin" "$root/Models/$m.inputs.npy" "$cycles"
+done
