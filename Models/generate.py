@@ -1,0 +1,269 @@
+#!/usr/bin/env python3
+"""Generate trigrt's float model zoo and its ONNX Runtime goldens.
+
+Writes, next to this file:
+
+    deepcsv.onnx     68 -> Sub(mean) -> Div(std) -> 5 x (Gemm 100 + Relu) -> Gemm 4 -> Softmax(axis=1)
+                     PyTorch-export style: Gemm with transB=1, weight stored (out, in).
+    jet_tagger.onnx  16 -> 64 relu -> 32 relu -> 32 relu -> 5 softmax(axis=-1)
+                     Keras/tf2onnx style: MatMul (weight stored (in, out)) + Add (bias).
+    tracknn.onnx     12 -> 64 relu -> 64 relu -> 32 relu -> 16 relu -> 1 sigmoid
+                     PyTorch-export style: Gemm with transB=1.
+
+and for each model `<name>.inputs.npy` (1,000 float32 rows) and `<name>.outputs.npy`
+(ONNX Runtime CPU execution provider, float32).
+
+Weights are Glorot-uniform (limit sqrt(6 / (fan_in + fan_out))), biases small uniform
+(+-0.05), all drawn from numpy's PCG64 generator with a fixed seed per model, so the files
+are identical on every run (the script is idempotent: it rewrites the same bytes).
+
+Usage:  python3 Models/generate.py [--out-dir DIR] [--check]
+        --check  regenerate into a temporary folder and compare with the committed files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import filecmp
+import os
+import sys
+import tempfile
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+OPSET = 13
+IR_VERSION = 8  # the IR version that goes with opsets 13-15; readable by any onnx >= 1.10
+PRODUCER = "trigrt Models/generate.py"
+N_ROWS = 1000
+
+
+# ---------------------------------------------------------------- weights and helpers
+
+def glorot_uniform(rng: np.random.Generator, fan_in: int, fan_out: int) -> np.ndarray:
+    """Keras' default kernel initialiser, shape (fan_in, fan_out)."""
+    limit = np.sqrt(6.0 / (fan_in + fan_out))
+    return rng.uniform(-limit, limit, size=(fan_in, fan_out)).astype(np.float32)
+
+
+def small_bias(rng: np.random.Generator, n: int) -> np.ndarray:
+    return rng.uniform(-0.05, 0.05, size=(n,)).astype(np.float32)
+
+
+def tensor_info(name: str, width: int) -> onnx.ValueInfoProto:
+    """A float tensor of shape (N, width) with a symbolic batch dimension."""
+    return helper.make_tensor_value_info(name, TensorProto.FLOAT, ["N", width])
+
+
+def finish(graph: onnx.GraphProto, doc: str) -> onnx.ModelProto:
+    model = helper.make_model(
+        graph,
+        opset_imports=[helper.make_opsetid("", OPSET)],
+        producer_name=PRODUCER,
+        producer_version="1",
+        doc_string=doc,
+    )
+    model.ir_version = IR_VERSION
+    onnx.checker.check_model(model, full_check=True)
+    return model
+
+
+def dense_gemm(nodes, inits, x: str, w_in_out: np.ndarray, b: np.ndarray, prefix: str) -> str:
+    """Gemm(x, W^T, b) with transB=1, the layout torch.onnx.export writes for nn.Linear."""
+    w_name, b_name = f"{prefix}.weight", f"{prefix}.bias"
+    inits.append(numpy_helper.from_array(np.ascontiguousarray(w_in_out.T), w_name))  # (out, in)
+    inits.append(numpy_helper.from_array(b, b_name))
+    y = f"/{prefix}/Gemm_output_0"
+    nodes.append(helper.make_node("Gemm", [x, w_name, b_name], [y], name=f"/{prefix}/Gemm",
+                                  alpha=1.0, beta=1.0, transB=1))
+    return y
+
+
+def dense_matmul_add(nodes, inits, x: str, w_in_out: np.ndarray, b: np.ndarray, prefix: str) -> str:
+    """MatMul(x, W) then Add(., b), the layout tf2onnx writes for a Keras Dense."""
+    w_name, b_name = f"{prefix}/kernel:0", f"{prefix}/bias:0"
+    inits.append(numpy_helper.from_array(w_in_out, w_name))  # (in, out)
+    inits.append(numpy_helper.from_array(b, b_name))
+    mm = f"{prefix}/MatMul:0"
+    y = f"{prefix}/BiasAdd:0"
+    nodes.append(helper.make_node("MatMul", [x, w_name], [mm], name=f"{prefix}/MatMul"))
+    nodes.append(helper.make_node("Add", [mm, b_name], [y], name=f"{prefix}/BiasAdd"))
+    return y
+
+
+# ---------------------------------------------------------------- models and inputs
+
+def build_deepcsv():
+    """DeepCSV-shaped b-tagger: 68 raw features, normalised inside the graph."""
+    rng = np.random.default_rng(20240101)
+    n_in, widths, n_out = 68, [100] * 5, 4
+
+    # Feature statistics of a DeepCSV-like input: jet kinematics (pt ~ 10s-100s GeV),
+    # impact-parameter significances (mean ~0, wide), track multiplicities (integers),
+    # vertex masses and flight distances (positive), angular quantities (small).
+    kinds = rng.choice(["kin", "sip", "mult", "pos", "ang"], size=n_in, p=[0.1, 0.3, 0.1, 0.3, 0.2])
+    mean = np.empty(n_in)
+    std = np.empty(n_in)
+    for i, k in enumerate(kinds):
+        if k == "kin":
+            mean[i], std[i] = rng.uniform(20, 120), rng.uniform(10, 60)
+        elif k == "sip":
+            mean[i], std[i] = rng.uniform(-0.5, 3.0), rng.uniform(2.0, 15.0)
+        elif k == "mult":
+            mean[i], std[i] = rng.uniform(1, 8), rng.uniform(1, 3)
+        elif k == "pos":
+            mean[i], std[i] = rng.uniform(0.2, 5.0), rng.uniform(0.1, 3.0)
+        else:
+            mean[i], std[i] = rng.uniform(-0.05, 0.05), rng.uniform(0.01, 0.3)
+    mean = mean.astype(np.float32)
+    std = std.astype(np.float32)
+
+    nodes, inits = [], []
+    inits.append(numpy_helper.from_array(mean, "input_mean"))
+    inits.append(numpy_helper.from_array(std, "input_std"))
+    nodes.append(helper.make_node("Sub", ["input", "input_mean"], ["/norm/Sub_output_0"], name="/norm/Sub"))
+    nodes.append(helper.make_node("Div", ["/norm/Sub_output_0", "input_std"], ["/norm/Div_output_0"],
+                                  name="/norm/Div"))
+    x, fan_in = "/norm/Div_output_0", n_in
+    for k, width in enumerate(widths):
+        x = dense_gemm(nodes, inits, x, glorot_uniform(rng, fan_in, width), small_bias(rng, width), f"fc{k + 1}")
+        r = f"/relu{k + 1}/Relu_output_0"
+        nodes.append(helper.make_node("Relu", [x], [r], name=f"/relu{k + 1}/Relu"))
+        x, fan_in = r, width
+    x = dense_gemm(nodes, inits, x, glorot_uniform(rng, fan_in, n_out), small_bias(rng, n_out), "out")
+    nodes.append(helper.make_node("Softmax", [x], ["output"], name="/softmax/Softmax", axis=1))
+
+    graph = helper.make_graph(nodes, "deepcsv", [tensor_info("input", n_in)], [tensor_info("output", n_out)], inits)
+    model = finish(graph, "DeepCSV-shaped b-tagger, random Glorot weights (trigrt zoo)")
+
+    # Inputs: per-feature distribution around the normalisation constants, with tails.
+    z = rng.standard_t(df=5, size=(N_ROWS, n_in)) * np.sqrt(3.0 / 5.0)  # unit variance, heavy tails
+    x = mean.astype(np.float64) + std.astype(np.float64) * z
+    for i, k in enumerate(kinds):
+        if k == "mult":
+            x[:, i] = np.maximum(np.round(x[:, i]), 0.0)
+        elif k in ("pos", "kin"):
+            x[:, i] = np.abs(x[:, i])
+    missing = rng.random((N_ROWS, n_in)) < 0.05  # DeepCSV writes -1 for a missing track/vertex
+    x[missing] = -1.0
+    return model, x.astype(np.float32)
+
+
+def build_jet_tagger():
+    """hls4ml's jet-tagging benchmark net (the 'three-layer' model of the hls4ml tutorial)."""
+    rng = np.random.default_rng(20240102)
+    n_in, widths, n_out = 16, [64, 32, 32], 5
+    nodes, inits = [], []
+    x, fan_in = "input_1", n_in
+    for k, width in enumerate(widths):
+        x = dense_matmul_add(nodes, inits, x, glorot_uniform(rng, fan_in, width), small_bias(rng, width),
+                             f"fc{k + 1}")
+        r = f"relu{k + 1}/Relu:0"
+        nodes.append(helper.make_node("Relu", [x], [r], name=f"relu{k + 1}/Relu"))
+        x, fan_in = r, width
+    x = dense_matmul_add(nodes, inits, x, glorot_uniform(rng, fan_in, n_out), small_bias(rng, n_out), "output")
+    nodes.append(helper.make_node("Softmax", [x], ["softmax"], name="softmax/Softmax", axis=-1))
+
+    graph = helper.make_graph(nodes, "jet_tagger", [tensor_info("input_1", n_in)],
+                              [tensor_info("softmax", n_out)], inits)
+    model = finish(graph, "hls4ml jet-tagging benchmark shape 16-64-32-32-5, random Glorot weights (trigrt zoo)")
+
+    # The 16 high-level jet features arrive standardised (the hls4ml dataset ships a
+    # StandardScaler); real standardised features are skewed, so mix normal and log-normal.
+    z = rng.standard_normal((N_ROWS, n_in))
+    skewed = rng.random(n_in) < 0.5
+    ln = rng.lognormal(0.0, 0.6, size=(N_ROWS, n_in))
+    ln = (ln - np.exp(0.18)) / np.sqrt((np.exp(0.36) - 1.0) * np.exp(0.36))
+    z[:, skewed] = ln[:, skewed]
+    return model, z.astype(np.float32)
+
+
+def build_tracknn():
+    """TrackNN-shaped track-seed classifier with a sigmoid score."""
+    rng = np.random.default_rng(20240103)
+    n_in, widths, n_out = 12, [64, 64, 32, 16], 1
+    nodes, inits = [], []
+    x, fan_in = "input", n_in
+    for k, width in enumerate(widths):
+        x = dense_gemm(nodes, inits, x, glorot_uniform(rng, fan_in, width), small_bias(rng, width), f"fc{k + 1}")
+        r = f"/relu{k + 1}/Relu_output_0"
+        nodes.append(helper.make_node("Relu", [x], [r], name=f"/relu{k + 1}/Relu"))
+        x, fan_in = r, width
+    x = dense_gemm(nodes, inits, x, glorot_uniform(rng, fan_in, n_out), small_bias(rng, n_out), "out")
+    nodes.append(helper.make_node("Sigmoid", [x], ["output"], name="/sigmoid/Sigmoid"))
+
+    graph = helper.make_graph(nodes, "tracknn", [tensor_info("input", n_in)], [tensor_info("output", n_out)], inits)
+    model = finish(graph, "TrackNN-shaped track classifier 12-64-64-32-16-1, random Glorot weights (trigrt zoo)")
+
+    # Pre-scaled track-seed features: curvature (q/pt, signed), eta, phi residuals, d0, z0,
+    # hit residuals and chi2-like positive quantities; scales of order one, as fed to TrackNN.
+    cols = [
+        rng.uniform(-1.0, 1.0, N_ROWS),                 # q/pt (scaled)
+        rng.uniform(-2.5, 2.5, N_ROWS),                 # eta
+        rng.normal(0.0, 0.3, N_ROWS),                   # delta phi
+        rng.laplace(0.0, 0.2, N_ROWS),                  # d0 (scaled)
+        rng.normal(0.0, 1.5, N_ROWS),                   # z0 (scaled)
+        rng.chisquare(3, N_ROWS) / 3.0,                 # chi2 / ndf
+        rng.integers(3, 9, N_ROWS).astype(np.float64) / 4.0,  # n hits (scaled)
+    ] + [rng.normal(0.0, 0.5, N_ROWS) for _ in range(5)]  # hit residuals
+    return model, np.stack(cols, axis=1).astype(np.float32)
+
+
+MODELS = {"deepcsv": build_deepcsv, "jet_tagger": build_jet_tagger, "tracknn": build_tracknn}
+
+
+# ---------------------------------------------------------------- goldens and driver
+
+def onnxruntime_outputs(model: onnx.ModelProto, x: np.ndarray) -> np.ndarray:
+    import onnxruntime as ort
+
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = 1
+    so.inter_op_num_threads = 1
+    sess = ort.InferenceSession(model.SerializeToString(), so, providers=["CPUExecutionProvider"])
+    (y,) = sess.run(None, {sess.get_inputs()[0].name: x})
+    return np.asarray(y, dtype=np.float32)
+
+
+def save_npy(path: str, a: np.ndarray) -> None:
+    with open(path, "wb") as f:
+        np.save(f, np.ascontiguousarray(a), allow_pickle=False)
+
+
+def generate(out_dir: str) -> list[str]:
+    os.makedirs(out_dir, exist_ok=True)
+    written = []
+    for name, build in MODELS.items():
+        model, x = build()
+        y = onnxruntime_outputs(model, x)
+        assert np.all(np.isfinite(y)), name
+        onnx.save_model(model, os.path.join(out_dir, f"{name}.onnx"))
+        save_npy(os.path.join(out_dir, f"{name}.inputs.npy"), x)
+        save_npy(os.path.join(out_dir, f"{name}.outputs.npy"), y)
+        written += [f"{name}.onnx", f"{name}.inputs.npy", f"{name}.outputs.npy"]
+        print(f"{name}: {x.shape} -> {y.shape}")
+    return written
+
+
+def main(argv=None) -> int:
+    here = os.path.dirname(os.path.abspath(__file__))
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out-dir", default=here)
+    ap.add_argument("--check", action="store_true", help="regenerate into a temp dir and compare with --out-dir")
+    args = ap.parse_args(argv)
+    if not args.check:
+        generate(args.out_dir)
+        return 0
+    with tempfile.TemporaryDirectory() as tmp:
+        files = generate(tmp)
+        bad = [f for f in files if not filecmp.cmp(os.path.join(tmp, f), os.path.join(args.out_dir, f), shallow=False)]
+    if bad:
+        print("differs from committed files:", ", ".join(bad))
+        return 1
+    print("all generated files identical to", args.out_dir)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
