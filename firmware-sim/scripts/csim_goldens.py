@@ -18,7 +18,8 @@ Usage:
     csim_goldens.py -m jet_tagger -c narrow
     csim_goldens.py --check               recompute and compare with the committed goldens
     csim_goldens.py --summary-only        convert + write the project, refresh the layer JSON only
-Options: --rows N (10000), --cache-dir DIR (~/.cache/trigrt/fwsim), --no-native.
+Options: --rows N (10000), --cache-dir DIR (~/.cache/trigrt/fwsim), --no-native,
+--trace ROWS (per-layer outputs of the first ROWS inputs -> <cache>/<key>/trace-ROWS.npz).
 """
 
 from __future__ import annotations
@@ -209,6 +210,36 @@ def run_one(model: str, config: str, args, prepared) -> dict:
     return timing
 
 
+def run_trace(model: str, config: str, args, prepared, rows: int) -> str:
+    """Per-layer outputs (hls4ml trace) of the first `rows` golden inputs, written to the cache
+    (not committed): <cache>/<key>/trace-<rows>.npz, one float64 array per traced layer.
+    Tracing needs 'Trace: True' per layer, i.e. another project; its final outputs must equal
+    the committed goldens (checked)."""
+    _, cleaned, _, _ = prepared
+    with open(os.path.join(CONFIGS, model, f"{config}.yml")) as f:
+        cfg = yaml.safe_load(f)
+    layer_names = cfg.setdefault("LayerName", {})
+    for n in list(cleaned.graph.node) + list(cleaned.graph.input):
+        layer_names.setdefault(n.name, {})["Trace"] = True
+    key = fwsim.cache_key(cleaned, cfg)
+    cache_dir = os.path.join(args.cache_dir, key)
+    os.makedirs(cache_dir, exist_ok=True)
+    log = os.path.join(cache_dir, "hls4ml.log")
+    hm, _ = fwsim.convert(cleaned, cfg, cache_dir, log)
+    hm.config.trace_output = True
+    fwsim.build(hm, cache_dir, log)
+    hm.compile = lambda: None  # ModelGraph.trace() recompiles; the cached build is already loaded
+    x = np.load(os.path.join(GOLDENS, model, f"{config}.inputs.npy"))[:rows]
+    with fwsim.quiet(log):
+        y, trace = hm.trace(np.ascontiguousarray(x))
+    gold = np.load(os.path.join(GOLDENS, model, f"{config}.outputs.npy"))[:rows]
+    if not np.array_equal(np.asarray(y).reshape(gold.shape).view(np.uint64), gold.view(np.uint64)):
+        raise SystemExit(f"{model}/{config}: traced build's outputs differ from the goldens")
+    out = os.path.join(cache_dir, f"trace-{rows}.npz")
+    np.savez_compressed(out, **{k: np.asarray(v, dtype=np.float64) for k, v in trace.items()})
+    return out
+
+
 def fwsim_save(path, a):
     with open(path, "wb") as f:
         np.save(f, np.ascontiguousarray(a, dtype=np.float64), allow_pickle=False)
@@ -223,6 +254,8 @@ def main(argv=None) -> int:
     ap.add_argument("--no-native", action="store_true", help="skip the native timing run")
     ap.add_argument("--check", action="store_true", help="recompute and compare with committed files")
     ap.add_argument("--summary-only", action="store_true", help="only convert/write and refresh the layer JSON")
+    ap.add_argument("--trace", type=int, metavar="ROWS",
+                    help="also write per-layer outputs of the first ROWS golden inputs to the cache (not committed)")
     args = ap.parse_args(argv)
     models = args.model or list(ZOO)
     for model in models:
@@ -240,6 +273,8 @@ def main(argv=None) -> int:
             if t.get("build"):
                 msg += ", build reused" if t["build"]["reused"] else f", compiled in {t['build']['compile_s']:.1f} s"
             print(msg + (" [check ok]" if args.check else ""), flush=True)
+            if args.trace:
+                print(f"  trace: {run_trace(model, config, args, prepared, args.trace)}", flush=True)
     return 0
 
 
