@@ -137,17 +137,20 @@ def build_deepcsv():
     graph = helper.make_graph(nodes, "deepcsv", [tensor_info("input", n_in)], [tensor_info("output", n_out)], inits)
     model = finish(graph, "DeepCSV-shaped b-tagger, random Glorot weights (trigrt zoo)")
 
-    # Inputs: per-feature distribution around the normalisation constants, with tails.
-    z = rng.standard_t(df=5, size=(N_ROWS, n_in)) * np.sqrt(3.0 / 5.0)  # unit variance, heavy tails
-    x = mean.astype(np.float64) + std.astype(np.float64) * z
-    for i, k in enumerate(kinds):
-        if k == "mult":
-            x[:, i] = np.maximum(np.round(x[:, i]), 0.0)
-        elif k in ("pos", "kin"):
-            x[:, i] = np.abs(x[:, i])
-    missing = rng.random((N_ROWS, n_in)) < 0.05  # DeepCSV writes -1 for a missing track/vertex
-    x[missing] = -1.0
-    return model, x.astype(np.float32)
+    def sample(r: np.random.Generator, n: int) -> np.ndarray:
+        """Raw features: per-feature distribution around the normalisation constants, with tails."""
+        z = r.standard_t(df=5, size=(n, n_in)) * np.sqrt(3.0 / 5.0)  # unit variance, heavy tails
+        x = mean.astype(np.float64) + std.astype(np.float64) * z
+        for i, k in enumerate(kinds):
+            if k == "mult":
+                x[:, i] = np.maximum(np.round(x[:, i]), 0.0)
+            elif k in ("pos", "kin"):
+                x[:, i] = np.abs(x[:, i])
+        missing = r.random((n, n_in)) < 0.05  # DeepCSV writes -1 for a missing track/vertex
+        x[missing] = -1.0
+        return x
+
+    return model, sample, rng
 
 
 def build_jet_tagger():
@@ -168,15 +171,18 @@ def build_jet_tagger():
     graph = helper.make_graph(nodes, "jet_tagger", [tensor_info("input_1", n_in)],
                               [tensor_info("softmax", n_out)], inits)
     model = finish(graph, "hls4ml jet-tagging benchmark shape 16-64-32-32-5, random Glorot weights (trigrt zoo)")
+    return model, sample_jet_features, rng
 
-    # The 16 high-level jet features arrive standardised (the hls4ml dataset ships a
-    # StandardScaler); real standardised features are skewed, so mix normal and log-normal.
-    z = rng.standard_normal((N_ROWS, n_in))
-    skewed = rng.random(n_in) < 0.5
-    ln = rng.lognormal(0.0, 0.6, size=(N_ROWS, n_in))
+
+def sample_jet_features(r: np.random.Generator, n: int, n_in: int = 16) -> np.ndarray:
+    """The 16 high-level jet features arrive standardised (the hls4ml dataset ships a
+    StandardScaler); real standardised features are skewed, so mix normal and log-normal."""
+    z = r.standard_normal((n, n_in))
+    skewed = r.random(n_in) < 0.5
+    ln = r.lognormal(0.0, 0.6, size=(n, n_in))
     ln = (ln - np.exp(0.18)) / np.sqrt((np.exp(0.36) - 1.0) * np.exp(0.36))
     z[:, skewed] = ln[:, skewed]
-    return model, z.astype(np.float32)
+    return z
 
 
 def build_tracknn():
@@ -195,22 +201,34 @@ def build_tracknn():
 
     graph = helper.make_graph(nodes, "tracknn", [tensor_info("input", n_in)], [tensor_info("output", n_out)], inits)
     model = finish(graph, "TrackNN-shaped track classifier 12-64-64-32-16-1, random Glorot weights (trigrt zoo)")
+    return model, sample_track_features, rng
 
-    # Pre-scaled track-seed features: curvature (q/pt, signed), eta, phi residuals, d0, z0,
-    # hit residuals and chi2-like positive quantities; scales of order one, as fed to TrackNN.
+
+def sample_track_features(r: np.random.Generator, n: int) -> np.ndarray:
+    """Pre-scaled track-seed features: curvature (q/pt, signed), eta, phi residuals, d0, z0,
+    hit residuals and chi2-like positive quantities; scales of order one, as fed to TrackNN."""
     cols = [
-        rng.uniform(-1.0, 1.0, N_ROWS),                 # q/pt (scaled)
-        rng.uniform(-2.5, 2.5, N_ROWS),                 # eta
-        rng.normal(0.0, 0.3, N_ROWS),                   # delta phi
-        rng.laplace(0.0, 0.2, N_ROWS),                  # d0 (scaled)
-        rng.normal(0.0, 1.5, N_ROWS),                   # z0 (scaled)
-        rng.chisquare(3, N_ROWS) / 3.0,                 # chi2 / ndf
-        rng.integers(3, 9, N_ROWS).astype(np.float64) / 4.0,  # n hits (scaled)
-    ] + [rng.normal(0.0, 0.5, N_ROWS) for _ in range(5)]  # hit residuals
-    return model, np.stack(cols, axis=1).astype(np.float32)
+        r.uniform(-1.0, 1.0, n),                 # q/pt (scaled)
+        r.uniform(-2.5, 2.5, n),                 # eta
+        r.normal(0.0, 0.3, n),                   # delta phi
+        r.laplace(0.0, 0.2, n),                  # d0 (scaled)
+        r.normal(0.0, 1.5, n),                   # z0 (scaled)
+        r.chisquare(3, n) / 3.0,                 # chi2 / ndf
+        r.integers(3, 9, n).astype(np.float64) / 4.0,  # n hits (scaled)
+    ] + [r.normal(0.0, 0.5, n) for _ in range(5)]  # hit residuals
+    return np.stack(cols, axis=1)
 
 
+# name -> builder returning (model, sampler(rng, n) -> float64 rows, the builder's generator).
+# The zoo's committed inputs are sampler(builder's generator, 1000) as float32; other tools
+# (firmware-sim) call the sampler with their own seeded generator for more rows.
 MODELS = {"deepcsv": build_deepcsv, "jet_tagger": build_jet_tagger, "tracknn": build_tracknn}
+
+
+def build(name: str):
+    """(model, sampler, inputs): the model, its input sampler and the zoo's 1,000 float32 rows."""
+    model, sampler, rng = MODELS[name]()
+    return model, sampler, sampler(rng, N_ROWS).astype(np.float32)
 
 
 # ---------------------------------------------------------------- goldens and driver
@@ -234,8 +252,8 @@ def save_npy(path: str, a: np.ndarray) -> None:
 def generate(out_dir: str) -> list[str]:
     os.makedirs(out_dir, exist_ok=True)
     written = []
-    for name, build in MODELS.items():
-        model, x = build()
+    for name in MODELS:
+        model, _, x = build(name)
         y = onnxruntime_outputs(model, x)
         assert np.all(np.isfinite(y)), name
         onnx.save_model(model, os.path.join(out_dir, f"{name}.onnx"))

@@ -1,0 +1,100 @@
+"""Fast checks of the committed zoo and firmware-sim files (no hls4ml compile).
+
+    python3 -m pytest firmware-sim/tests -q
+    TRIGRT_FWSIM_CSIM=1 python3 -m pytest firmware-sim/tests -q   # also recompute one csim golden set
+
+The full bit-exact recomputation of every golden set is
+`python3 firmware-sim/scripts/csim_goldens.py --check` (compiles each project once, then cached).
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import onnx
+import pytest
+import yaml
+
+FWSIM = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REPO = os.path.dirname(FWSIM)
+ZOO = ["deepcsv", "jet_tagger", "tracknn", "jet_tagger_qonnx"]
+GOLDEN_SETS = sorted(glob.glob(os.path.join(FWSIM, "goldens", "*", "*.outputs.npy")))
+
+
+def run(*cmd):
+    return subprocess.run([sys.executable, *cmd], cwd=REPO, capture_output=True, text=True, timeout=600)
+
+
+@pytest.mark.parametrize("script", ["Models/generate.py", "Models/generate_quantized.py"])
+def test_zoo_generators_reproduce_committed_files(script):
+    r = run(script, "--check")
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+@pytest.mark.parametrize("model", ZOO)
+def test_cleaned_model_matches_its_name_map(model):
+    names = json.load(open(os.path.join(FWSIM, "models", f"{model}.names.json")))
+    data = open(os.path.join(REPO, names["cleaned_model"]), "rb").read()
+    assert hashlib.sha256(data).hexdigest() == names["cleaned_sha256"]
+    src = open(os.path.join(REPO, names["source_model"]), "rb").read()
+    assert hashlib.sha256(src).hexdigest() == names["source_sha256"]
+    cleaned = onnx.load_from_string(data)
+    mapped = set(names["cleaned_to_original"])
+    assert {n.name for n in cleaned.graph.node} <= mapped
+
+
+@pytest.mark.parametrize("model", ["deepcsv", "jet_tagger", "tracknn"])
+def test_cleaned_float_model_computes_the_original_function(model):
+    import onnxruntime as ort
+
+    ort.set_default_logger_severity(3)  # the cleaned graph's output has an unset batch dim
+    x = np.load(os.path.join(REPO, "Models", f"{model}.inputs.npy"))
+    y = np.load(os.path.join(REPO, "Models", f"{model}.outputs.npy"))
+    s = ort.InferenceSession(os.path.join(FWSIM, "models", f"{model}.cleaned.onnx"),
+                             providers=["CPUExecutionProvider"])
+    (yc,) = s.run(None, {s.get_inputs()[0].name: x})
+    np.testing.assert_allclose(yc, y, rtol=0, atol=1e-6)
+
+
+def test_every_config_has_goldens():
+    configs = sorted(glob.glob(os.path.join(FWSIM, "configs", "*", "*.yml")))
+    assert len(configs) >= 13
+    for c in configs:
+        model, name = c.split(os.sep)[-2], os.path.basename(c)[:-4]
+        for suffix in ("inputs.npy", "outputs.npy", "hls4ml-layers.json", "timing.json"):
+            assert os.path.exists(os.path.join(FWSIM, "goldens", model, f"{name}.{suffix}")), (model, name, suffix)
+        cfg = yaml.safe_load(open(c))
+        assert "Model" in cfg and "Precision" in cfg["Model"]
+
+
+@pytest.mark.parametrize("path", GOLDEN_SETS, ids=lambda p: "/".join(p.split(os.sep)[-2:]))
+def test_golden_set_shapes_and_layer_json(path):
+    model, config = path.split(os.sep)[-2], os.path.basename(path)[: -len(".outputs.npy")]
+    x = np.load(path.replace(".outputs.npy", ".inputs.npy"))
+    y = np.load(path)
+    assert x.dtype == np.float64 and y.dtype == np.float64
+    assert x.shape[0] == y.shape[0] >= 10000
+    assert np.all(np.isfinite(x)) and np.all(np.isfinite(y))
+    layers = json.load(open(path.replace(".outputs.npy", ".hls4ml-layers.json")))
+    assert layers["hls4ml_version"] == "1.3.0"
+    assert layers["config_layer_names_without_effect"] == []
+    assert layers["layers"][0]["name"] == "global_in" and layers["layers"][0]["n_out"] == x.shape[1]
+    cleaned = onnx.load(os.path.join(REPO, layers["cleaned_model"]))
+    assert cleaned.graph.input[0].name == "global_in"
+    timing = json.load(open(path.replace(".outputs.npy", ".timing.json")))
+    assert timing["native"]["bit_identical_to_predict"] is True
+    # every golden input set of a model is the same deterministic draw
+    first = sorted(glob.glob(os.path.join(FWSIM, "goldens", model, "*.inputs.npy")))[0]
+    assert np.array_equal(np.load(first).view(np.uint64), x.view(np.uint64))
+
+
+@pytest.mark.skipif(not os.environ.get("TRIGRT_FWSIM_CSIM"), reason="set TRIGRT_FWSIM_CSIM=1 to compile csim")
+def test_csim_recomputes_a_golden_set_bit_for_bit():
+    r = run("firmware-sim/scripts/csim_goldens.py", "-m", "jet_tagger", "-c", "narrow", "--check", "--no-native")
+    assert r.returncode == 0, r.stdout + r.stderr
