@@ -15,7 +15,7 @@ PY := $(VENV)/bin/python
 DIST := $(ROOT)/.build-dist
 LIB := $(DIST)/release/libtrigrt.so
 CLI := $(DIST)/release/trigrt-cli
-APT_PACKAGES := libopenblas-dev libprotobuf-c-dev protobuf-c-compiler g++ make python3-venv python3-pip
+APT_PACKAGES := libopenblas-dev libprotobuf-c-dev protobuf-c-compiler g++ make python3-venv python3-pip qemu-user
 ZOO := deepcsv jet_tagger tracknn
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
