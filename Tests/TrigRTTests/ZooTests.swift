@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import TrigRT
 import TrigRTTools
@@ -5,6 +6,16 @@ import TrigRTTools
 /// The project's zoo (Models/, ONNX Runtime goldens) and the published float models in
 /// ../shared/models that the float op set covers: trigrt within 1e-5.
 @Suite struct ZooTests {
+  @Test func qonnxZooModelMatchesQONNXInFloatMode() throws {
+    let model = try Model.load(path: Paths.models("jet_tagger_qonnx.onnx"))
+    let x = try NPYArray.read(Paths.models("jet_tagger_qonnx.inputs.npy"))
+    let y = try NPYArray.read(Paths.models("jet_tagger_qonnx.outputs.npy"))
+    for batch in [1, 16] {
+      let (f32, _) = try runAll(model, x, batch: batch)
+      #expect(maxDiff(f32, y.values) <= 1e-6)
+    }
+  }
+
   static let zoo = ["deepcsv", "jet_tagger", "tracknn"]
 
   @Test(arguments: zoo)
@@ -20,13 +31,17 @@ import TrigRTTools
     }
   }
 
-  @Test(arguments: ["jettag_mlp_float", "jettag_mlp_bn_float"])
-  func publishedModelsMatchONNXRuntime(_ name: String) throws {
+  /// Float ONNX models (ONNX Runtime goldens) and QONNX models in float mode (qonnx
+  /// `execute_onnx` goldens: Quant nodes run as fake quantisation, as qonnx runs them).
+  @Test(arguments: ["jettag_mlp_float", "jettag_mlp_bn_float", "jettag_mlp_qkeras.qonnx", "jettag_mlp_qonnx_zoo.qonnx",
+                    "toycar_ad03_qkeras.qonnx", "unsw_nb15_mlp_w2a2.qonnx"])
+  func publishedModelsMatchTheirReference(_ file: String) throws {
     guard let dir = Paths.shared else {
       print("skipped: ../shared/models is absent (published models are not part of the repository)")
       return
     }
-    let model = try Model.load(path: "\(dir)/\(name).onnx")
+    let name = file.replacingOccurrences(of: ".qonnx", with: "")
+    let model = try Model.load(path: "\(dir)/\(file).onnx")
     let x = try NPYArray.read("\(dir)/\(name).inputs.npy")
     let y = try NPYArray.read("\(dir)/\(name).outputs.npy")
     for batch in [1, 7] {

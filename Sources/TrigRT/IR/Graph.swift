@@ -1,3 +1,4 @@
+import FixedPoint
 /// The graph as read from the file, validated but not yet interpreted: nodes with their
 /// attributes, named constants, and the graph's inputs and outputs. Produced by the loader,
 /// consumed by `Lowering`.
@@ -52,6 +53,8 @@ public struct Constant: Sendable {
   public var dims: [Int]
   public var dataType: DataType
   public var values: [Double]
+  /// The ap_fixed format the values are exact in, when a QONNX Quant produced them.
+  var quantFormat: FixedFormat? = nil
 
   public init(dims: [Int], dataType: DataType, values: [Double]) {
     self.dims = dims

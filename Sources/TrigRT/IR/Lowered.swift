@@ -48,6 +48,10 @@ struct DenseSpec {
   var weights: [Float]
   var bias: [Float]?           // M values
   var activation: Activation
+  /// Gemm's alpha and beta (already applied to weights and bias), for fixed mode's checks.
+  var fromGemm = false
+  var alpha: Float = 1
+  var beta: Float = 1
 }
 
 enum BinaryOp: String, Sendable {
@@ -89,6 +93,7 @@ enum LayerOp {
   case softmax(SoftmaxSpec)
   case channelAffine(ChannelAffineSpec)
   case concat(ConcatSpec)
+  case quant(QuantSpec)
   case copy
 }
 
@@ -101,6 +106,8 @@ struct Layer {
   var op: LayerOp
   var inputs: [Int]
   var output: Int
+  /// Index of the ONNX node in the file (nil for layers the planner adds).
+  var nodeIndex: Int? = nil
 }
 
 struct LoweredGraph {
@@ -109,6 +116,8 @@ struct LoweredGraph {
   var inputs: [Int]
   var outputs: [Int]
   var outputNames: [String]
+  /// ONNX nodes evaluated at load time (all inputs constant) or that only make constants.
+  var foldedNodes: Set<Int> = []
 
   /// Follows aliases to the value that owns the storage.
   func root(_ v: Int) -> Int {

@@ -56,7 +56,7 @@ enum OpKind: String, CaseIterable {
 }
 
 /// Lowest and highest default-domain opset trigrt reads.
-let supportedOpsets = 11...21
+let supportedOpsets = 9...21
 
 struct LoweringContext {
   let source: String
@@ -65,6 +65,7 @@ struct LoweringContext {
   var layers: [Layer] = []
   var byName: [String: Int] = [:]
   var inputs: [Int] = []
+  var folded: Set<Int> = []
 
   init(source: String, opset: Int) {
     self.source = source
@@ -98,6 +99,10 @@ struct LoweringContext {
       throw fail(.malformed, node, "input '\(node.inputs[i])' is not a graph input, an initialiser or the output of an earlier node")
     }
     return id
+  }
+
+  func isConstant(_ node: Node, _ i: Int) throws(TrigRTError) -> Bool {
+    values[try input(node, i, "input \(i)")].isConstant
   }
 
   func optionalInput(_ node: Node, _ i: Int, _ role: String) throws(TrigRTError) -> Int? {
@@ -184,7 +189,7 @@ struct LoweringContext {
     try checkSize(node, outputShape)
     try define(node.outputs[0], Value(name: "", shape: outputShape, isBatched: true, constant: nil, aliasOf: nil), by: node)
     layers.append(Layer(name: node.name.isEmpty ? "#\(node.index)" : node.name, opTypes: [node.opType], op: op,
-                        inputs: inputs, output: byName[node.outputs[0]]!))
+                        inputs: inputs, output: byName[node.outputs[0]]!, nodeIndex: node.index))
   }
 
   /// Records a shape-only alias of `input`.
@@ -250,6 +255,20 @@ enum Lowering {
     }
     for node in g.nodes {
       let domain = node.domain
+      if qonnxDomains.contains(domain) {
+        guard node.opType == "Quant" || node.opType == "BipolarQuant" else {
+          throw TrigRTError(.unsupported, "\(source): unsupported operator '\(domain).\(node.opType)' at \(node.label) (trigrt reads the QONNX ops Quant and BipolarQuant)")
+        }
+        if try ctx.isConstant(node, 0) {
+          try ctx.constant(node, try QuantSpecReader.fold(node, &ctx))
+          ctx.folded.insert(node.index)
+        } else if node.opType == "Quant" {
+          try Quant.lower(node, &ctx)
+        } else {
+          try BipolarQuant.lower(node, &ctx)
+        }
+        continue
+      }
       guard domain == "" || domain == "ai.onnx" else {
         throw TrigRTError(.unsupported, "\(source): unsupported operator '\(domain).\(node.opType)' at \(node.label)")
       }
@@ -262,8 +281,10 @@ enum Lowering {
          node.inputs.allSatisfy({ $0.isEmpty || (ctx.byName[$0].map { ctx.values[$0].isConstant } ?? false) }),
          let folded = try ConstantFolding.fold(kind, node, &ctx) {
         try ctx.constant(node, folded)
+        ctx.folded.insert(node.index)
         continue
       }
+      if kind == .constant { ctx.folded.insert(node.index) }
       try kind.lower(node, &ctx)
     }
     var outputs: [Int] = []
@@ -277,6 +298,6 @@ enum Lowering {
       outputs.append(id)
     }
     return LoweredGraph(values: ctx.values, layers: ctx.layers, inputs: ctx.inputs, outputs: outputs,
-                        outputNames: g.outputs.map(\.name))
+                        outputNames: g.outputs.map(\.name), foldedNodes: ctx.folded)
   }
 }

@@ -22,6 +22,7 @@ enum Step {
   case channelAffine(ChannelAffineFloatStep)
   case softmax(SoftmaxFloatStep)
   case concat(ConcatFloatStep)
+  case quant(QuantFloatStep)
   case copy(CopyStep)
 }
 
@@ -201,6 +202,14 @@ enum Planner {
       for (i, s) in ins.enumerated() { inputs[i] = s }
       return (.concat(ConcatFloatStep(inputs: UnsafePointer(inputs), blocks: UnsafePointer(store.store(c.blocks)), count: ins.count,
                                       outer: c.outer, y: out, outBlock: c.blocks.reduce(0, +))), info)
+    case .quant(let q):
+      info.kind = q.kind == .bipolar ? "bipolar quant" : "quant \(q.bitWidth)-bit" + ((try? q.format.get()).map { " (\($0))" } ?? "")
+      let pod = store.allocate(1, of: QuantSpecPOD.self)
+      pod[0] = QuantSpecPOD(bipolar: q.kind == .bipolar || (q.bitWidth == 1 && q.signed), minInt: q.minInt, maxInt: q.maxInt,
+                            rounding: QuantFloatKernel.roundingCode(q.rounding),
+                            scale: UnsafePointer(store.store(q.scale)), zeroPoint: UnsafePointer(store.store(q.zeroPoint)),
+                            scaleCount: q.scale.count, zeroPointCount: q.zeroPoint.count)
+      return (.quant(QuantFloatStep(x: ins[0], y: out, count: count, spec: UnsafePointer(pod))), info)
     case .copy:
       info.kind = "copy"
       return (.copy(CopyStep(x: ins[0], y: out, bytesPerSample: count * 4)), info)

@@ -127,6 +127,7 @@ enum Executor {
       case .channelAffine(let s): ChannelAffineKernel.run(s, slots, batch: batch)
       case .softmax(let s): SoftmaxKernel.run(s, slots, batch: batch)
       case .concat(let s): ConcatKernel.run(s, slots, batch: batch, elementSize: 4)
+      case .quant(let s): QuantFloatKernel.run(s, slots, batch: batch)
       case .copy(let s): CopyKernel.run(s, slots, batch: batch)
       }
     }

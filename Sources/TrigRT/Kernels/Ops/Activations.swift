@@ -1,3 +1,4 @@
+import FixedPoint
 import Glibc
 /// ONNX `Relu`, `LeakyRelu`, `Sigmoid`, `Tanh`, `Clip`: element-wise activations. When they
 /// follow a Dense layer the planner fuses them into its epilogue; otherwise they run as their own
@@ -36,9 +37,16 @@ enum Tanh {
   }
 }
 
-/// Opset ≥ 11: bounds are optional scalar inputs (min, max).
+/// Opset ≥ 11: bounds are optional scalar inputs (min, max); before 11 they are attributes.
 enum Clip {
   static func lower(_ node: Node, _ ctx: inout LoweringContext) throws(TrigRTError) {
+    if ctx.opset < 11 {
+      try ctx.arity(node, inputs: 1...1)
+      try ctx.attributes(node, allowed: ["min", "max"])
+      let lo = try ctx.float(node, "min", default: -.infinity), hi = try ctx.float(node, "max", default: .infinity)
+      try ActivationOp.lower(node, .clip(min: lo, max: hi), &ctx)
+      return
+    }
     try ctx.arity(node, inputs: 1...3)
     try ctx.attributes(node, allowed: [])
     func bound(_ i: Int, _ role: String, _ d: Float) throws(TrigRTError) -> Float {
@@ -67,5 +75,116 @@ enum ActivationOp {
     case .tanh: return tanhf(x)
     case .clip(let lo, let hi): return x < lo ? lo : (x > hi ? hi : x)
     }
+  }
+}
+
+// MARK: - Fixed point (hls4ml nnet_activation.h)
+
+/// Lookup-table activations of hls4ml: the table and its indexing, built at plan time exactly as
+/// `init_sigmoid_table` / `init_tanh_table` build theirs at the first C-simulation call (float
+/// libm `expf`/`tanhf`, the index formula in double then float, entries converted from float into
+/// table_t with its Q/O).
+enum ActivationTables {
+  /// x_i = float(2·range·(i − float(N)/2.0)/float(N)), as the C++ computes it in double.
+  static func tableInput(_ i: Int, size n: Int, range: Double) -> Float {
+    let fn = Double(Float(n))
+    return Float(2 * range * (Double(i) - fn / 2.0) / fn)
+  }
+
+  /// `table_t(float(1.0 / (1 + expf(-x))))` for each index.
+  static func sigmoid(size n: Int, table: FixedFormat) -> [Int64] {
+    (0..<n).map { i in
+      let x = tableInput(i, size: n, range: 8)
+      let v = Float(1.0 / Double(Float(1) + expf(-x)))
+      return table.quantize(v).raw
+    }
+  }
+
+  /// `table_t(tanhf(x))` for each index.
+  static func tanh(size n: Int, table: FixedFormat) -> [Int64] {
+    (0..<n).map { i in table.quantize(tanhf(tableInput(i, size: n, range: 4))).raw }
+  }
+}
+
+struct ActivationFixedStep {
+  enum Kind: UInt8 { case linear, relu, leakyRelu, clip, table }
+  var x: Int32
+  var y: Int32
+  var count: Int
+  var kind: Kind
+  /// data_T → res_T.
+  var cast: FixedCast
+  /// LeakyReLU: alpha (raw in param_t) and the exact product → res_T conversion.
+  var alpha: Int64
+  var alphaCast: FixedCast
+  /// Clip / relu_max: bounds as raws of data_T (x < lo → res_T(lo-value), x > hi → res_T(hi)).
+  var lo: Int64
+  var hi: Int64
+  var loResult: Int64
+  var hiResult: Int64
+  /// Tables: index k = trunc0(x · N / divisor) + N/2, clamped; entries already in res_T.
+  var table: UnsafePointer<Int64>?
+  var tableSize: Int
+  var divisor: Int
+  var inputFractionalBits: Int
+  var stats: Int32
+}
+
+enum ActivationFixedKernel {
+  static func run<O: FixedObserver>(_ s: ActivationFixedStep, _ slots: Slots, batch: Int, stats: UnsafeMutablePointer<LayerStats>?, _: O.Type) {
+    if O.enabled, let st = stats {
+      var o = StatsObserver(stats: st + Int(s.stats))
+      body(s, slots, batch, &o)
+    } else {
+      var o = NoObserver()
+      body(s, slots, batch, &o)
+    }
+  }
+
+  @inline(__always)
+  static func body<O: FixedObserver>(_ s: ActivationFixedStep, _ slots: Slots, _ batch: Int, _ o: inout O) {
+    let x = UnsafePointer(raws(slots, s.x)), y = raws(slots, s.y)
+    let n = batch &* s.count
+    switch s.kind {
+    case .linear:
+      for i in 0..<n { y[i] = s.cast.toResult(x[i], &o) }
+    case .relu:
+      for i in 0..<n { y[i] = x[i] > 0 ? s.cast.toResult(x[i], &o) : 0 }
+    case .leakyRelu:
+      for i in 0..<n {
+        let v = x[i]
+        y[i] = v > 0 ? s.cast.toResult(v, &o) : s.alphaCast.toResult(wide: Int128(s.alpha) &* Int128(v), &o)
+      }
+    case .clip:
+      for i in 0..<n {
+        let v = x[i]
+        y[i] = v < s.lo ? s.loResult : (v > s.hi ? s.hiResult : s.cast.toResult(v, &o))
+      }
+    case .table:
+      guard let table = s.table else { return }
+      let half = s.tableSize / 2
+      for i in 0..<n {
+        let k = tableIndex(x[i], size: s.tableSize, divisor: s.divisor, fractionalBits: s.inputFractionalBits)
+        var idx = k &+ Int32(truncatingIfNeeded: half)
+        if idx < 0 { idx = 0 }
+        if idx > Int32(s.tableSize &- 1) { idx = Int32(s.tableSize &- 1) }
+        y[i] = table[Int(idx)]
+        if O.enabled { o.result(exact: y[i], raw: y[i], []) }
+      }
+    }
+  }
+
+  /// `int(data * table_size / divisor)`: the exact product, the ap_fixed division (truncating
+  /// toward zero), the int conversion (truncating toward zero, then wrapping to 32 bits).
+  @inline(__always)
+  static func tableIndex(_ raw: Int64, size: Int, divisor: Int, fractionalBits f: Int) -> Int32 {
+    let num = Int128(raw) &* Int128(size)
+    let q: Int128
+    if f >= 0 {
+      q = num / (Int128(divisor) << f)
+    } else {
+      q = (num << (-f)) / Int128(divisor)
+    }
+    return Int32(truncatingIfNeeded: q)
   }
 }

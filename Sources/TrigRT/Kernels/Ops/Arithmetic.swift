@@ -1,3 +1,4 @@
+import FixedPoint
 /// ONNX `Add`, `Sub`, `Mul`, `Div` (numpy broadcasting, float32). hls4ml counterparts: the
 /// merge layers (add, subtract, multiply) and, for a constant operand, the input normalisation
 /// it folds into `normalize`. The lowering lives here; the element-wise kernels in
@@ -70,6 +71,60 @@ enum Arithmetic {
     case .sub: return p - q
     case .mul: return p * q
     case .div: return p / q
+    }
+  }
+}
+
+// MARK: - Fixed point (hls4ml nnet_merge.h)
+
+/// add, subtract, multiply, average, maximum, minimum of two tensors: `res[i] = res_T(a op b)`
+/// with the exact result of the operation (average: (a + b) · 0.5 exactly), operands indexed
+/// i mod n_elem as hls4ml broadcasts; maximum/minimum convert the chosen operand.
+struct MergeFixedStep {
+  enum Op: UInt8 { case add, sub, mul, average, maximum, minimum }
+  var a: Int32
+  var b: Int32
+  var y: Int32
+  var op: Op
+  var count: Int
+  var countA: Int
+  var countB: Int
+  /// Shifts that bring a and b to the common fractional bits (add/sub/avg/max/min).
+  var shiftA: Int
+  var shiftB: Int
+  var cast: FixedCast        // exact result → res_T
+  var castA: FixedCast       // data1_T → res_T (maximum/minimum)
+  var castB: FixedCast
+  var stats: Int32
+}
+
+enum MergeFixedKernel {
+  static func run<O: FixedObserver>(_ s: MergeFixedStep, _ slots: Slots, batch: Int, stats: UnsafeMutablePointer<LayerStats>?, _: O.Type) {
+    if O.enabled, let st = stats {
+      var o = StatsObserver(stats: st + Int(s.stats))
+      body(s, slots, batch, &o)
+    } else {
+      var o = NoObserver()
+      body(s, slots, batch, &o)
+    }
+  }
+
+  @inline(__always)
+  static func body<O: FixedObserver>(_ s: MergeFixedStep, _ slots: Slots, _ batch: Int, _ o: inout O) {
+    let pa = UnsafePointer(raws(slots, s.a)), pb = UnsafePointer(raws(slots, s.b)), y = raws(slots, s.y)
+    for n in 0..<batch {
+      let ab = pa + n &* s.countA, bb = pb + n &* s.countB, yb = y + n &* s.count
+      for i in 0..<s.count {
+        let a = Int128(ab[i % s.countA]), b = Int128(bb[i % s.countB])
+        let av = a << s.shiftA, bv = b << s.shiftB
+        switch s.op {
+        case .add, .average: yb[i] = s.cast.toResult(wide: av &+ bv, &o)
+        case .sub: yb[i] = s.cast.toResult(wide: av &- bv, &o)
+        case .mul: yb[i] = s.cast.toResult(wide: a &* b, &o)
+        case .maximum: yb[i] = av > bv ? s.castA.toResult(wide: a, &o) : s.castB.toResult(wide: b, &o)
+        case .minimum: yb[i] = av < bv ? s.castA.toResult(wide: a, &o) : s.castB.toResult(wide: b, &o)
+        }
+      }
     }
   }
 }

@@ -1,3 +1,4 @@
+import FixedPoint
 /// ONNX `BatchNormalization` in inference: y = (x − mean) / sqrt(var + ε) · scale + B per
 /// channel (dimension 1), computed as y = x · s + t with s, t precomputed in float32. hls4ml
 /// counterpart: `nnet::normalize`.
@@ -31,5 +32,57 @@ enum BatchNormalization {
     }
     let spec = ChannelAffineSpec(channels: ch, inner: Shapes.count(Array(shape.dropFirst())), scale: s, bias: t)
     try ctx.layer(node, .channelAffine(spec), inputs: [x], outputShape: shape)
+  }
+}
+
+// MARK: - Fixed point (hls4ml nnet::normalize)
+
+/// `res[i] = res_T(data[i] * scale[k] + bias[k])` with k = i or i mod n_filt: the product and the
+/// sum are exact, then one conversion (hls4ml has no accumulator here). hls4ml uses it for
+/// BatchNormalization and for ApplyAlpha (the `bn_Add_k` / `bn_Sub_k` / `bn_Div_k` / `bn_Mul_k`
+/// layers it makes of an Add/Sub/Div/Mul with a constant).
+struct NormalizeFixedStep {
+  var x: Int32
+  var y: Int32
+  var count: Int              // elements per sample
+  var channels: Int           // scale/bias entries (count when per element)
+  var inner: Int              // consecutive elements sharing one entry (1 for channels-last)
+  var channelsLast: Bool      // k = i mod channels (hls4ml) vs k = (i / inner) mod channels
+  var scale: UnsafePointer<Int64>
+  /// Biases as raws of the product's fractional bits (or the product shifted up to theirs).
+  var bias: UnsafePointer<Int64>
+  var productShift: Int       // left shift of the product to the common fractional bits
+  var wide: Bool
+  var cast: FixedCast         // exact sum → res_T
+  var stats: Int32
+}
+
+enum NormalizeFixedKernel {
+  static func run<O: FixedObserver>(_ s: NormalizeFixedStep, _ slots: Slots, batch: Int, stats: UnsafeMutablePointer<LayerStats>?, _: O.Type) {
+    if O.enabled, let st = stats {
+      var o = StatsObserver(stats: st + Int(s.stats))
+      body(s, slots, batch, &o)
+    } else {
+      var o = NoObserver()
+      body(s, slots, batch, &o)
+    }
+  }
+
+  @inline(__always)
+  static func body<O: FixedObserver>(_ s: NormalizeFixedStep, _ slots: Slots, _ batch: Int, _ o: inout O) {
+    let x = UnsafePointer(raws(slots, s.x)), y = raws(slots, s.y)
+    for b in 0..<batch {
+      let base = b &* s.count
+      for i in 0..<s.count {
+        let k = s.channelsLast ? i % s.channels : (i / s.inner) % s.channels
+        if s.wide {
+          let v = (Int128(x[base &+ i]) &* Int128(s.scale[k])) << s.productShift &+ Int128(s.bias[k])
+          y[base &+ i] = s.cast.toResult(wide: v, &o)
+        } else {
+          let v = ((x[base &+ i] &* s.scale[k]) &<< s.productShift) &+ s.bias[k]
+          y[base &+ i] = s.cast.toResult(v, &o)
+        }
+      }
+    }
   }
 }

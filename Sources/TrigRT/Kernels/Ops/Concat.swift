@@ -1,3 +1,4 @@
+import FixedPoint
 /// ONNX `Concat` of run-time tensors along a non-batch axis. hls4ml counterpart:
 /// `nnet::concatenate`.
 enum Concat {
@@ -53,5 +54,46 @@ enum Concat {
       }
     }
     return Constant(dims: out, dataType: cs[0].dataType, values: values)
+  }
+}
+
+// MARK: - Fixed point (hls4ml nnet::concatenate)
+
+/// Element copies, each converted into res_T (`res[ii] = data1[ii]`).
+struct ConcatFixedStep {
+  var inputs: UnsafePointer<Int32>
+  var blocks: UnsafePointer<Int>
+  var casts: UnsafePointer<FixedCast>
+  var count: Int
+  var outer: Int
+  var y: Int32
+  var outBlock: Int
+  var stats: Int32
+}
+
+enum ConcatFixedKernel {
+  static func run<O: FixedObserver>(_ s: ConcatFixedStep, _ slots: Slots, batch: Int, stats: UnsafeMutablePointer<LayerStats>?, _: O.Type) {
+    if O.enabled, let st = stats {
+      var o = StatsObserver(stats: st + Int(s.stats))
+      body(s, slots, batch, &o)
+    } else {
+      var o = NoObserver()
+      body(s, slots, batch, &o)
+    }
+  }
+
+  @inline(__always)
+  static func body<O: FixedObserver>(_ s: ConcatFixedStep, _ slots: Slots, _ batch: Int, _ o: inout O) {
+    let y = raws(slots, s.y)
+    for r in 0..<(batch &* s.outer) {
+      var off = r &* s.outBlock
+      for j in 0..<s.count {
+        let blk = s.blocks[j]
+        let src = UnsafePointer(raws(slots, s.inputs[j])) + r &* blk
+        let c = s.casts[j]
+        for e in 0..<blk { y[off &+ e] = c.toResult(src[e], &o) }
+        off &+= blk
+      }
+    }
   }
 }

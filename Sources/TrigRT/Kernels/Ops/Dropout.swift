@@ -3,7 +3,7 @@
 enum Dropout {
   static func lower(_ node: Node, _ ctx: inout LoweringContext) throws(TrigRTError) {
     try ctx.arity(node, inputs: 1...3, outputs: 1...2)
-    try ctx.attributes(node, allowed: ["seed", "ratio"])
+    try ctx.attributes(node, allowed: ["seed", "ratio", "is_test"])
     if node.outputs.count == 2, !node.outputs[1].isEmpty {
       throw ctx.fail(.unsupported, node, "the mask output '\(node.outputs[1])' is used; trigrt runs Dropout in inference only")
     }

@@ -31,8 +31,11 @@ enum Gemm {
     if let c = try ctx.optionalConstantInput(node, 2, "C") {
       bias = try Gemm.biasVector(c, m: m, beta: beta, node: node, ctx: ctx)
     }
-    try ctx.layer(node, .dense(DenseSpec(inFeatures: k, outFeatures: m, rowsPerSample: 1, weights: w, bias: bias, activation: .identity)),
-                  inputs: [a], outputShape: [m])
+    var spec = DenseSpec(inFeatures: k, outFeatures: m, rowsPerSample: 1, weights: w, bias: bias, activation: .identity)
+    spec.fromGemm = true
+    spec.alpha = alpha
+    spec.beta = beta
+    try ctx.layer(node, .dense(spec), inputs: [a], outputShape: [m])
   }
 
   /// C broadcast to one row of M values: scalar, [M], [1, M] or [1, 1].

@@ -1,0 +1,228 @@
+/// The fixed-point Dense layer, as hls4ml 1.3.0 computes `nnet::dense` (io_parallel, Latency
+/// strategy, `nnet_dense_latency.h`):
+///
+///     acc[j] = accum_t(bias[j])
+///     for i in 0..<n_in, for j in 0..<n_out:      // input-major
+///         acc[j] = accum_t(acc[j] + accum_t(x[i] * w[i][j]))
+///     res[j] = res_t(acc[j])
+///
+/// Every product is exact, then converted into accum_t with its Q and O; every add is exact, then
+/// converted again; one conversion gives the result. With AP_WRAP accumulators the order of
+/// additions does not matter (arithmetic mod 2^W); with saturating or rounding ones it does, so
+/// the kernels keep hls4ml's order for each output (i ascending).
+///
+/// `runGeneral` is the reference: every conversion through `FixedCast`, 128-bit where a product
+/// or sum needs it. `runFast` is picked by the planner only where it is provably identical (see
+/// `DenseFixedStep.fastEligible`): 32-bit lanes, AP_WRAP accumulation deferred to the end.
+import FixedPoint
+
+struct DenseFixedStep {
+  var x: Int32
+  var y: Int32
+  var k: Int
+  var m: Int
+  var rowsPerSample: Int
+  /// Row-major [K][M] weight raws.
+  var w: UnsafePointer<Int64>
+  /// accum_t(bias[j]), converted at plan time.
+  var accBias: UnsafePointer<Int64>
+  var productCast: FixedCast   // exact product → accum_t
+  var sumCast: FixedCast       // accum_t + accum_t (exact) → accum_t
+  var resultCast: FixedCast    // accum_t → res_t
+  var productFitsInt64: Bool
+  var sumFitsInt64: Bool
+  var stats: Int32             // index of this layer's LayerStats
+  var fast: DenseFastPlan?
+}
+
+/// Parameters of the 32-bit fast path.
+struct DenseFastPlan {
+  /// Tile-major [tiles][K][8] Int32 weight raws, zero padded.
+  var w: UnsafePointer<Int32>
+  var tiles: Int
+  /// The per-product conversion to the accumulator's resolution without its wrap.
+  var rounding: ProductRounding
+  var accumWidth: Int
+  var accumSigned: Bool
+}
+
+/// The per-product conversion of a fast Dense: a left shift (the accumulator has more
+/// fractional bits), nothing, a flooring right shift (AP_TRN) or a rounding right shift with
+/// FixedCast's bias constants: t = p >> d; inc = (p − (t << d) + c0 + (p < 0 ? cs : 0) +
+/// (t odd ? cl : 0)) >> d.
+struct ProductRounding: Equatable {
+  enum Kind: UInt8 { case exact, left, floor, round }
+  var kind: Kind
+  var shift: Int32
+  var c0: Int32
+  var cs: Int32
+  var cl: Int32
+
+  /// The constants for quantization mode `q` dropping `d` bits (d ≥ 1), from the increment rules
+  /// of FixedFormat.Quantization: qb is rem ≥ half, r is rem mod half ≠ 0.
+  static func rightShift(_ q: FixedFormat.Quantization, _ d: Int) -> ProductRounding? {
+    guard d >= 1 && d <= 29 else { return nil }
+    let half = Int32(1) << (d - 1), all = (Int32(1) << d) - 1
+    switch q {
+    case .trn: return ProductRounding(kind: .floor, shift: Int32(d), c0: 0, cs: 0, cl: 0)
+    case .trnZero: return ProductRounding(kind: .round, shift: Int32(d), c0: 0, cs: all, cl: 0)       // s ∧ rem ≠ 0
+    case .rnd: return ProductRounding(kind: .round, shift: Int32(d), c0: half, cs: 0, cl: 0)          // qb
+    case .rndZero: return ProductRounding(kind: .round, shift: Int32(d), c0: half - 1, cs: 1, cl: 0)  // rem > half ∨ (= ∧ s)
+    case .rndMinInf: return ProductRounding(kind: .round, shift: Int32(d), c0: half - 1, cs: 0, cl: 0) // rem > half
+    case .rndInf: return ProductRounding(kind: .round, shift: Int32(d), c0: half, cs: -1, cl: 0)      // rem > half ∨ (= ∧ ¬s)
+    case .rndConv: return ProductRounding(kind: .round, shift: Int32(d), c0: half - 1, cs: 0, cl: 1)  // rem > half ∨ (= ∧ lsb)
+    case .rndConvOdd: return ProductRounding(kind: .round, shift: Int32(d), c0: half, cs: 0, cl: -1)  // rem > half ∨ (= ∧ ¬lsb)
+    }
+  }
+
+  @inline(__always)
+  func apply(_ p: SIMD8<Int32>) -> SIMD8<Int32> {
+    switch kind {
+    case .exact: return p
+    case .left: return p &<< SIMD8(repeating: shift)
+    case .floor: return p &>> SIMD8(repeating: shift)
+    case .round:
+      let sh = SIMD8<Int32>(repeating: shift)
+      let t = p &>> sh
+      let rem = p &- (t &<< sh)
+      let sign = p &>> 31                        // 0 or −1
+      let lsb = SIMD8<Int32>.zero &- (t & 1)     // 0 or −1
+      return t &+ ((rem &+ SIMD8(repeating: c0) &+ (sign & SIMD8(repeating: cs)) &+ (lsb & SIMD8(repeating: cl))) &>> sh)
+    }
+  }
+
+  @inline(__always)
+  func apply(_ p: Int32) -> Int32 {
+    switch kind {
+    case .exact: return p
+    case .left: return p &<< shift
+    case .floor: return p &>> shift
+    case .round:
+      let t = p &>> shift
+      let rem = p &- (t &<< shift)
+      return t &+ ((rem &+ c0 &+ ((p &>> 31) & cs) &+ ((0 &- (t & 1)) & cl)) &>> shift)
+    }
+  }
+}
+
+enum DenseFixedKernel {
+  static func run<O: FixedObserver>(_ s: DenseFixedStep, _ slots: Slots, batch: Int, stats: UnsafeMutablePointer<LayerStats>?, _: O.Type) {
+    if !O.enabled, let f = s.fast {
+      switch f.rounding.kind {
+      case .exact: runFast(s, f, slots, batch: batch, Exact.self)
+      case .left: runFast(s, f, slots, batch: batch, Left.self)
+      case .floor: runFast(s, f, slots, batch: batch, Floor.self)
+      case .round: runFast(s, f, slots, batch: batch, Round.self)
+      }
+      return
+    }
+    let x = UnsafePointer(raws(slots, s.x)), y = raws(slots, s.y)
+    let rows = batch &* s.rowsPerSample
+    if O.enabled, let st = stats {
+      var o = StatsObserver(stats: st + Int(s.stats))
+      for r in 0..<rows { rowGeneral(s, x + r &* s.k, y + r &* s.m, &o) }
+    } else {
+      var o = NoObserver()
+      for r in 0..<rows { rowGeneral(s, x + r &* s.k, y + r &* s.m, &o) }
+    }
+  }
+
+  /// The reference: hls4ml's loop, one FixedCast per conversion.
+  @inline(__always)
+  static func rowGeneral<O: FixedObserver>(_ s: DenseFixedStep, _ x: UnsafePointer<Int64>, _ y: UnsafeMutablePointer<Int64>, _ o: inout O) {
+    for j in 0..<s.m {
+      var acc = s.accBias[j]
+      for i in 0..<s.k {
+        let wv = s.w[i &* s.m &+ j]
+        let pc: Int64
+        if s.productFitsInt64 {
+          pc = s.productCast.toAccum(x[i] &* wv, &o)
+        } else {
+          pc = s.productCast.toAccum(wide: Int128(x[i]) &* Int128(wv), &o)
+        }
+        if s.sumFitsInt64 {
+          acc = s.sumCast.toAccum(acc &+ pc, &o)
+        } else {
+          acc = s.sumCast.toAccum(wide: Int128(acc) &+ Int128(pc), &o)
+        }
+      }
+      y[j] = s.resultCast.toResult(acc, &o)
+    }
+  }
+
+  protocol Rounder { static func apply(_ p: SIMD8<Int32>, _ r: ProductRounding) -> SIMD8<Int32> }
+  enum Exact: Rounder { @inline(__always) static func apply(_ p: SIMD8<Int32>, _ r: ProductRounding) -> SIMD8<Int32> { p } }
+  enum Left: Rounder { @inline(__always) static func apply(_ p: SIMD8<Int32>, _ r: ProductRounding) -> SIMD8<Int32> { p &<< SIMD8(repeating: r.shift) } }
+  enum Floor: Rounder { @inline(__always) static func apply(_ p: SIMD8<Int32>, _ r: ProductRounding) -> SIMD8<Int32> { p &>> SIMD8(repeating: r.shift) } }
+  enum Round: Rounder { @inline(__always) static func apply(_ p: SIMD8<Int32>, _ r: ProductRounding) -> SIMD8<Int32> { r.apply(p) } }
+
+  /// 32-bit lanes, 8 outputs per vector, up to 4 vectors per pass. Exact because the planner
+  /// checked (`DenseFixedPlanning.fastPlan`): inputs, weights and products fit Int32; the
+  /// accumulator is AP_WRAP (N = 0) and at most 32 bits wide, so wrapping every partial sum
+  /// mod 2^32 and once at the end to W bits equals converting after every add; the per-product
+  /// conversion is its rounding shift (its wrap is part of the final one).
+  static func runFast<R: Rounder>(_ s: DenseFixedStep, _ f: DenseFastPlan, _ slots: Slots, batch: Int, _: R.Type) {
+    let x = UnsafePointer(raws(slots, s.x)), y = raws(slots, s.y)
+    let rows = batch &* s.rowsPerSample
+    withUnsafeTemporaryAllocation(of: Int32.self, capacity: max(s.k, 1)) { xs in
+      for r in 0..<rows {
+        let xr = x + r &* s.k
+        for i in 0..<s.k { xs[i] = Int32(truncatingIfNeeded: xr[i]) }
+        rowFast(s, f, UnsafePointer(xs.baseAddress!), y + r &* s.m, R.self)
+      }
+    }
+  }
+
+  @inline(__always)
+  static func rowFast<R: Rounder>(_ s: DenseFixedStep, _ f: DenseFastPlan, _ x: UnsafePointer<Int32>, _ y: UnsafeMutablePointer<Int64>, _: R.Type) {
+    let k = s.k
+    let ts = k &* 8
+    let rd = f.rounding
+    var t = 0
+    while t &+ 4 <= f.tiles {
+      let w0 = f.w + t &* ts, w1 = w0 + ts, w2 = w1 + ts, w3 = w2 + ts
+      var a0 = SIMD8<Int32>.zero, a1 = SIMD8<Int32>.zero, a2 = SIMD8<Int32>.zero, a3 = SIMD8<Int32>.zero
+      for i in 0..<k {
+        let xv = SIMD8<Int32>(repeating: x[i])
+        let o = i &* 8
+        a0 &+= R.apply(xv &* load8(w0 + o), rd)
+        a1 &+= R.apply(xv &* load8(w1 + o), rd)
+        a2 &+= R.apply(xv &* load8(w2 + o), rd)
+        a3 &+= R.apply(xv &* load8(w3 + o), rd)
+      }
+      finish(a0, s, f, y, t &* 8); finish(a1, s, f, y, (t &+ 1) &* 8)
+      finish(a2, s, f, y, (t &+ 2) &* 8); finish(a3, s, f, y, (t &+ 3) &* 8)
+      t &+= 4
+    }
+    while t < f.tiles {
+      let w0 = f.w + t &* ts
+      var a0 = SIMD8<Int32>.zero, c0 = SIMD8<Int32>.zero
+      var i = 0
+      while i &+ 2 <= k {
+        a0 &+= R.apply(SIMD8<Int32>(repeating: x[i]) &* load8(w0 + i &* 8), rd)
+        c0 &+= R.apply(SIMD8<Int32>(repeating: x[i &+ 1]) &* load8(w0 + (i &* 8 &+ 8)), rd)
+        i &+= 2
+      }
+      if i < k { a0 &+= R.apply(SIMD8<Int32>(repeating: x[i]) &* load8(w0 + i &* 8), rd) }
+      finish(a0 &+ c0, s, f, y, t &* 8)
+      t &+= 1
+    }
+  }
+
+  /// Adds the bias, wraps to accum_t's width, converts to the result.
+  @inline(__always)
+  static func finish(_ a: SIMD8<Int32>, _ s: DenseFixedStep, _ f: DenseFastPlan, _ y: UnsafeMutablePointer<Int64>, _ m0: Int) {
+    let shift = UInt64(64 &- f.accumWidth)
+    for l in 0..<8 where m0 &+ l < s.m {
+      let j = m0 &+ l
+      let sum = Int64(a[l]) &+ s.accBias[j]
+      let acc = f.accumSigned ? (sum &<< shift) &>> shift
+                              : Int64(bitPattern: (UInt64(bitPattern: sum) &<< shift) &>> shift)
+      y[j] = s.resultCast.apply(acc)
+    }
+  }
+
+  @inline(__always) static func load8(_ p: UnsafePointer<Int32>) -> SIMD8<Int32> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Int32>.self)
+  }
+}
