@@ -1,3 +1,4 @@
+import FixedPoint
 /// The lowered graph: ONNX nodes interpreted into trigrt layers with resolved shapes. Constants
 /// are folded into the layers that use them; shape-only ops (Identity, Reshape, Flatten, …)
 /// become aliases that share storage with their input.
@@ -52,6 +53,9 @@ struct DenseSpec {
   var fromGemm = false
   var alpha: Float = 1
   var beta: Float = 1
+  /// The ap_fixed formats of QONNX-quantised weights and bias, when a Quant produced them.
+  var weightFormat: FixedFormat? = nil
+  var biasFormat: FixedFormat? = nil
 }
 
 enum BinaryOp: String, Sendable {
@@ -94,6 +98,8 @@ enum LayerOp {
   case channelAffine(ChannelAffineSpec)
   case concat(ConcatSpec)
   case quant(QuantSpec)
+  /// Fixed mode: one hls4ml layer with its types resolved.
+  case hls(HLSLayer)
   case copy
 }
 

@@ -1,3 +1,4 @@
+import FixedPoint
 /// LoweredGraph → Plan: the immutable, shareable execution plan. Every tensor that a step reads
 /// or writes is a *slot*: a graph input or output (the caller's buffers, bound per run), a
 /// packed constant, or a region of the session's arena. Arena regions are planned once per
@@ -24,6 +25,12 @@ enum Step {
   case concat(ConcatFloatStep)
   case quant(QuantFloatStep)
   case copy(CopyStep)
+  case denseFixed(DenseFixedStep)
+  case normalizeFixed(NormalizeFixedStep)
+  case activationFixed(ActivationFixedStep)
+  case softmaxFixed(SoftmaxFixedStep)
+  case mergeFixed(MergeFixedStep)
+  case concatFixed(ConcatFixedStep)
 }
 
 /// What `inspect` prints for one step.
@@ -34,6 +41,10 @@ public struct LayerInfo: Sendable {
   public var outputShape: [Int]
   public var macs: Int          // multiply-accumulates per sample
   public var parameterBytes: Int
+  /// Fixed mode: every resolved type of the layer (input, weight, bias, accum, result, tables…).
+  public var formats: [String: String] = [:]
+  /// Fixed mode: what the frontend did (fusions, ignored config entries).
+  public var notes: [String] = []
 }
 
 /// A graph input or output as the caller sees it.
@@ -57,10 +68,19 @@ final class Plan: @unchecked Sendable {
   let store: ConstantStore
   let layers: [LayerInfo]
   let elementSize: Int
+  /// Fixed mode: the formats inputs are converted into and outputs read from; nil in float mode.
+  let fixed: FixedIO?
+
+  struct FixedIO {
+    var inputs: [FixedFormat]
+    var outputs: [FixedFormat]
+    /// Number of fixed layers (LayerStats entries of an overflow report).
+    var statsCount: Int
+  }
 
   init(steps: [Step], bindings: [SlotBinding], inputSlots: [Int32], outputSlots: [Int32], arenaBytesPerSample: Int,
        stagingInputOffsets: [Int], stagingOutputOffsets: [Int], stagingBytesPerSample: Int, store: ConstantStore,
-       layers: [LayerInfo], elementSize: Int) {
+       layers: [LayerInfo], elementSize: Int, fixed: FixedIO?) {
     let buf = UnsafeMutableBufferPointer<Step>.allocate(capacity: max(steps.count, 1))
     _ = buf.initialize(from: steps)
     self.steps = UnsafeMutableBufferPointer(rebasing: buf[0..<steps.count])
@@ -74,6 +94,7 @@ final class Plan: @unchecked Sendable {
     self.store = store
     self.layers = layers
     self.elementSize = elementSize
+    self.fixed = fixed
   }
 
   deinit {
@@ -92,9 +113,17 @@ final class Plan: @unchecked Sendable {
 enum Planner {
   static let alignment = 64
 
-  static func build(_ graph: LoweredGraph, source: String) throws(TrigRTError) -> Plan {
+  /// Fixed mode's extra inputs to planning: every value's format (by storage root).
+  struct FixedContext {
+    var formats: [Int: FixedFormat]
+    var inputFormats: [FixedFormat]
+  }
+
+  static func build(_ graph: LoweredGraph, source: String, fixed: FixedContext? = nil) throws(TrigRTError) -> Plan {
     var g = graph
     let store = ConstantStore()
+    let elementSize = fixed == nil ? 4 : 8
+    var statsCount: Int32 = 0
     // Graph outputs must own their storage: an output that is an input, a second name for
     // another output, or an alias of either gets a copy layer.
     var outputRoot = [Int: Int]()   // storage root → output index
@@ -141,7 +170,16 @@ enum Planner {
       for s in ins { last[s] = li }
       if first[out] == nil { first[out] = li }
       last[out] = max(last[out] ?? li, li)
-      let (step, info) = try lowerStep(l, ins: ins, out: out, g: g, store: store, source: source)
+      if case .hls(let h) = l.op, let fx = fixed {
+        let inFormats = l.inputs.map { fx.formats[g.root($0)]! }
+        let (step, info) = try FixedPlanner.step(h, ins: ins, out: out, inputFormats: inFormats, valueShape: { g.values[$0].shape },
+                                                 store: store, statsIndex: statsCount, source: source)
+        statsCount += 1
+        steps.append(step)
+        infos.append(info)
+        continue
+      }
+      let (step, info) = try lowerStep(l, ins: ins, out: out, g: g, store: store, source: source, elementSize: elementSize)
       steps.append(step)
       infos.append(info)
     }
@@ -151,7 +189,7 @@ enum Planner {
     for (s, b) in bindings.enumerated() {
       guard case .arena = b else { continue }
       let root = slotOf.first { $0.value == Int32(s) }!.key
-      let bytes = g.values[root].count * 4
+      let bytes = g.values[root].count * elementSize
       arenaSlots.append(Int32(s))
       requests.append(BufferRequest(size: bytes, firstUse: first[Int32(s)] ?? 0, lastUse: last[Int32(s)] ?? 0))
     }
@@ -160,15 +198,19 @@ enum Planner {
     // Staging for run_f64: each input and output converted into its own region.
     var staging = 0
     var stagingIn: [Int] = [], stagingOut: [Int] = []
-    for i in g.inputs { stagingIn.append(layout.size + staging); staging += align(g.values[i].count * 4, alignment) }
-    for o in outputValues { stagingOut.append(layout.size + staging); staging += align(g.values[o].count * 4, alignment) }
+    for i in g.inputs { stagingIn.append(layout.size + staging); staging += align(g.values[i].count * elementSize, alignment) }
+    for o in outputValues { stagingOut.append(layout.size + staging); staging += align(g.values[o].count * elementSize, alignment) }
+    var io: Plan.FixedIO? = nil
+    if let fx = fixed {
+      io = Plan.FixedIO(inputs: fx.inputFormats, outputs: outputValues.map { fx.formats[g.root($0)]! }, statsCount: Int(statsCount))
+    }
     return Plan(steps: steps, bindings: bindings, inputSlots: inputSlots, outputSlots: outputSlots,
                 arenaBytesPerSample: layout.size, stagingInputOffsets: stagingIn, stagingOutputOffsets: stagingOut,
-                stagingBytesPerSample: staging, store: store, layers: infos, elementSize: 4)
+                stagingBytesPerSample: staging, store: store, layers: infos, elementSize: elementSize, fixed: io)
   }
 
   static func lowerStep(_ l: Layer, ins: [Int32], out: Int32, g: LoweredGraph, store: ConstantStore,
-                        source: String) throws(TrigRTError) -> (Step, LayerInfo) {
+                        source: String, elementSize: Int) throws(TrigRTError) -> (Step, LayerInfo) {
     let outShape = g.values[l.output].shape
     var info = LayerInfo(name: l.name, opTypes: l.opTypes, kind: "", outputShape: outShape, macs: 0, parameterBytes: 0)
     let count = Shapes.count(outShape)
@@ -212,7 +254,9 @@ enum Planner {
       return (.quant(QuantFloatStep(x: ins[0], y: out, count: count, spec: UnsafePointer(pod))), info)
     case .copy:
       info.kind = "copy"
-      return (.copy(CopyStep(x: ins[0], y: out, bytesPerSample: count * 4)), info)
+      return (.copy(CopyStep(x: ins[0], y: out, bytesPerSample: count * elementSize)), info)
+    case .hls:
+      throw TrigRTError(.internal, "\(source): an hls4ml layer reached the float planner")
     }
   }
 

@@ -81,12 +81,29 @@ public final class Model: @unchecked Sendable {
                           options: LoadOptions = LoadOptions()) throws(TrigRTError) -> Model {
     try checkCPU()
     let graph = try ONNXReader.parse(bytes, source: source)
-    if options.mode == .fixed || options.precisionConfig != nil {
-      throw TrigRTError(.unsupported, "\(source): fixed-point mode and precision configs are not available in this build")
+    if options.mode == .float, let cfg = options.precisionConfig {
+      throw TrigRTError(.invalidArgument, "\(source): a precision config ('\(cfg)') applies to fixed mode; load with TRIGRT_MODE_FIXED (CLI: --fixed)")
     }
     var lowered = try Lowering.lower(graph, source: source)
-    Fusion.fuseFloat(&lowered)
-    let plan = try Planner.build(lowered, source: source)
+    let plan: Plan
+    if options.mode == .fixed {
+      let config: PrecisionConfig
+      if let path = options.precisionConfig {
+        config = try PrecisionConfig.load(path: path)
+      } else if lowered.layers.contains(where: { if case .quant = $0.op { return true } else { return false } }) {
+        throw TrigRTError(.unsupported, "\(source): fixed mode without a precision config for a QONNX model is not available yet; pass an hls4ml precision config")
+      } else {
+        config = PrecisionConfig.modelDefault(source: "hls4ml's default (ap_fixed<16,6>)")
+      }
+      let hls = try HLSGraphBuilder.build(lowered, graph: graph, config: config, source: source)
+      var fixedGraph = lowered
+      fixedGraph.values = hls.values
+      fixedGraph.layers = hls.layers.map { Layer(name: $0.name, opTypes: [$0.className], op: .hls($0), inputs: $0.inputs, output: $0.output) }
+      plan = try Planner.build(fixedGraph, source: source, fixed: Planner.FixedContext(formats: hls.formats, inputFormats: hls.inputFormats))
+    } else {
+      Fusion.fuseFloat(&lowered)
+      plan = try Planner.build(lowered, source: source)
+    }
     let ins = lowered.inputs.map { TensorInfo(name: lowered.values[$0].name, shape: lowered.values[$0].shape) }
     let outs = lowered.outputs.enumerated().map { TensorInfo(name: lowered.outputNames[$0.offset], shape: lowered.values[$0.element].shape) }
     return Model(source: source, mode: options.mode, inputs: ins, outputs: outs, plan: plan)

@@ -1,3 +1,4 @@
+import FixedPoint
 /// A plan bound to one arena. Created with one allocation (this object: header, slot table and
 /// arena in one block); `run` allocates nothing, locks nothing and cannot trap: it checks its
 /// arguments, binds the caller's buffers to the input and output slots and executes the steps.
@@ -28,6 +29,27 @@ public enum RunFailure: Sendable, Equatable {
 }
 
 public final class Session: ManagedBuffer<SessionHeader, UInt8> {
+  /// Fixed mode: inputs converted into their formats in the staging regions, steps run on raw
+  /// integers, outputs converted back.
+  @inline(__always)
+  func runFixed(_ fx: Plan.FixedIO, batch: Int, load: (Int, Int) -> Int64, store: (Int, Int, Int64) -> Void) {
+    let h = header
+    let plan = h.model.plan
+    for (i, s) in plan.inputSlots.enumerated() {
+      let stage = (h.arena + plan.stagingInputOffsets[i] * h.maxBatch).assumingMemoryBound(to: Int64.self)
+      for e in 0..<(batch &* h.model.inputs[i].count) { stage[e] = load(i, e) }
+      h.slots[Int(s)] = UnsafeMutableRawPointer(stage)
+    }
+    for (j, s) in plan.outputSlots.enumerated() {
+      h.slots[Int(s)] = h.arena + plan.stagingOutputOffsets[j] * h.maxBatch
+    }
+    Executor.execute(plan.steps, UnsafePointer(h.slots), batch: batch)
+    for (j, _) in plan.outputSlots.enumerated() {
+      let stage = (h.arena + plan.stagingOutputOffsets[j] * h.maxBatch).assumingMemoryBound(to: Int64.self)
+      for e in 0..<(batch &* h.model.outputs[j].count) { store(j, e, stage[e]) }
+    }
+  }
+
   /// Creates a session for batches up to `maxBatch`. The only allocation the session makes.
   public static func make(model: Model, maxBatch: Int) throws(TrigRTError) -> Session {
     guard maxBatch >= 1 else { throw TrigRTError(.invalidArgument, "max_batch must be at least 1") }
@@ -82,6 +104,11 @@ public final class Session: ManagedBuffer<SessionHeader, UInt8> {
     if let f = check(UnsafeRawPointer(inputs), UnsafeRawPointer(outputs), batch) { return f }
     let h = header
     let plan = h.model.plan
+    if let fx = plan.fixed {
+      runFixed(fx, batch: batch, load: { i, e in fx.inputs[i].quantize(inputs![i]![e]).raw },
+               store: { j, e, raw in outputs![j]![e] = fx.outputs[j].toFloat(raw) })
+      return nil
+    }
     for (i, s) in plan.inputSlots.enumerated() { h.slots[Int(s)] = UnsafeMutableRawPointer(mutating: inputs![i]!) }
     for (j, s) in plan.outputSlots.enumerated() { h.slots[Int(s)] = UnsafeMutableRawPointer(outputs![j]!) }
     Executor.execute(plan.steps, UnsafePointer(h.slots), batch: batch)
@@ -96,6 +123,11 @@ public final class Session: ManagedBuffer<SessionHeader, UInt8> {
     let h = header
     let plan = h.model.plan
     let m = h.model
+    if let fx = plan.fixed {
+      runFixed(fx, batch: batch, load: { i, e in fx.inputs[i].quantize(inputs![i]![e]).raw },
+               store: { j, e, raw in outputs![j]![e] = fx.outputs[j].toDouble(raw) })
+      return nil
+    }
     for (i, s) in plan.inputSlots.enumerated() {
       let stage = (h.arena + plan.stagingInputOffsets[i] * h.maxBatch).assumingMemoryBound(to: Float.self)
       let src = inputs![i]!
@@ -118,9 +150,27 @@ public final class Session: ManagedBuffer<SessionHeader, UInt8> {
 enum Executor {
   @inline(never)
   static func execute(_ steps: UnsafeMutableBufferPointer<Step>, _ slots: Slots, batch: Int) {
+    run(steps, slots, batch: batch, stats: nil, NoObserver.self)
+  }
+
+  /// With per-layer overflow counters and ranges (the general fixed kernels, observed).
+  @inline(never)
+  static func executeObserved(_ steps: UnsafeMutableBufferPointer<Step>, _ slots: Slots, batch: Int, stats: UnsafeMutablePointer<LayerStats>) {
+    run(steps, slots, batch: batch, stats: stats, StatsObserver.self)
+  }
+
+  @inline(__always)
+  static func run<O: FixedObserver>(_ steps: UnsafeMutableBufferPointer<Step>, _ slots: Slots, batch: Int,
+                                    stats: UnsafeMutablePointer<LayerStats>?, _ o: O.Type) {
     guard let base = steps.baseAddress else { return }
     for i in 0..<steps.count {
       switch base[i] {
+      case .denseFixed(let s): DenseFixedKernel.run(s, slots, batch: batch, stats: stats, O.self)
+      case .normalizeFixed(let s): NormalizeFixedKernel.run(s, slots, batch: batch, stats: stats, O.self)
+      case .activationFixed(let s): ActivationFixedKernel.run(s, slots, batch: batch, stats: stats, O.self)
+      case .softmaxFixed(let s): SoftmaxFixedKernel.run(s, slots, batch: batch, stats: stats, O.self)
+      case .mergeFixed(let s): MergeFixedKernel.run(s, slots, batch: batch, stats: stats, O.self)
+      case .concatFixed(let s): ConcatFixedKernel.run(s, slots, batch: batch, stats: stats, O.self)
       case .dense(let s): DenseKernel.run(s, slots, batch: batch)
       case .binary(let s): BinaryKernel.run(s, slots, batch: batch)
       case .activation(let s): ActivationKernel.run(s, slots, batch: batch)

@@ -33,6 +33,8 @@ enum Gemm {
     }
     var spec = DenseSpec(inFeatures: k, outFeatures: m, rowsPerSample: 1, weights: w, bias: bias, activation: .identity)
     spec.fromGemm = true
+    spec.weightFormat = b.quantFormat
+    if let c = try ctx.optionalConstantInput(node, 2, "C") { spec.biasFormat = c.quantFormat }
     spec.alpha = alpha
     spec.beta = beta
     try ctx.layer(node, .dense(spec), inputs: [a], outputShape: [m])

@@ -17,7 +17,8 @@ enum MatMul {
     guard b.dims[0] == k else { throw ctx.fail(.shape, node, "A is \(ctx.describe(a)) but B is \(b.dims): inner dimensions differ") }
     let rows = Shapes.count(Array(sa.dropLast()))
     let w = b.values.map { Float($0) }
-    try ctx.layer(node, .dense(DenseSpec(inFeatures: k, outFeatures: m, rowsPerSample: rows, weights: w, bias: nil, activation: .identity)),
-                  inputs: [a], outputShape: Array(sa.dropLast()) + [m])
+    var spec = DenseSpec(inFeatures: k, outFeatures: m, rowsPerSample: rows, weights: w, bias: nil, activation: .identity)
+    spec.weightFormat = b.quantFormat
+    try ctx.layer(node, .dense(spec), inputs: [a], outputShape: Array(sa.dropLast()) + [m])
   }
 }

@@ -1,0 +1,254 @@
+/// HLSGraph → fixed-point steps: quantised weights (through hls4ml's weights path), tables,
+/// precomputed conversions. Everything that can be computed before `run` is computed here.
+import FixedPoint
+import Glibc
+
+enum WeightsPath {
+  /// hls4ml writes each constant with exactly max(0, F) decimals (`'{:.Ff}'.format(value)`,
+  /// correctly rounded from the double), and the C simulation reads the text back as a double
+  /// (then converts it with the type's Q/O). This returns that double.
+  static func textRoundTrip(_ v: Double, decimals: Int) -> Double {
+    guard v.isFinite else { return v }
+    var buf = [CChar](repeating: 0, count: 512)
+    let n = withVaList([Int32(decimals), v]) { vsnprintf(&buf, buf.count, "%.*f", $0) }
+    guard n > 0 && n < 512 else { return v }
+    return strtod(buf, nil)
+  }
+
+  /// A constant as the firmware holds it: the raw integer of `format` (integer kinds print 0
+  /// decimals and convert toward zero).
+  static func raw(_ v: Double, _ format: FixedFormat) -> Int64 {
+    format.quantize(textRoundTrip(v, decimals: format.isInteger ? 0 : max(0, format.fractionalBits))).raw
+  }
+}
+
+extension FixedFormat {
+  static func exactFormat(_ e: ExactFormat) -> String { e.description }
+}
+
+enum FixedPlanner {
+  /// Builds the fixed step of one hls4ml layer. `input(i)` is the format of input i.
+  static func step(_ l: HLSLayer, ins: [Int32], out: Int32, inputFormats: [FixedFormat], valueShape: (Int) -> [Int],
+                   store: ConstantStore, statsIndex: Int32, source: String) throws(TrigRTError) -> (Step, LayerInfo) {
+    let result = l.resolved["result"]!
+    let inF = inputFormats[0]
+    var info = LayerInfo(name: l.name, opTypes: [l.className], kind: "", outputShape: valueShape(l.output), macs: 0, parameterBytes: 0)
+    info.formats = l.resolved.mapValues(\.description)
+    info.formats["input"] = inF.description
+    info.notes = l.notes
+    let count = Shapes.count(valueShape(l.output))
+    switch l.op {
+    case .dense(let d, let bias):
+      let w = l.resolved["weight"]!, b = l.resolved["bias"]!, accum = l.resolved["accum"]!
+      info.kind = "dense \(d.inFeatures)→\(d.outFeatures)"
+      info.macs = d.rowsPerSample * d.inFeatures * d.outFeatures
+      info.parameterBytes = (d.weights.count * w.width + d.outFeatures * b.width + 7) / 8
+      let wr = store.allocate(d.weights.count, of: Int64.self)
+      for (i, v) in d.weights.enumerated() { wr[i] = WeightsPath.raw(Double(v), w) }
+      let toAccum = FixedCast(from: b, to: accum)
+      let ab = store.allocate(d.outFeatures, of: Int64.self)
+      for j in 0..<d.outFeatures { ab[j] = toAccum.apply(WeightsPath.raw(bias[j], b)) }
+      let product = ExactFormat.product(inF.exact, w.exact)
+      let sum = ExactFormat.sum(accum.exact, accum.exact)
+      var s = DenseFixedStep(x: ins[0], y: out, k: d.inFeatures, m: d.outFeatures, rowsPerSample: d.rowsPerSample,
+                             w: UnsafePointer(wr), accBias: UnsafePointer(ab),
+                             productCast: FixedCast(from: product, to: accum), sumCast: FixedCast(from: sum, to: accum),
+                             resultCast: FixedCast(from: accum, to: result),
+                             productFitsInt64: product.width <= 63, sumFitsInt64: sum.width <= 63, stats: statsIndex, fast: nil)
+      s.fast = fastPlan(d, input: inF, weight: w, accum: accum, product: product, weights: UnsafePointer(wr), store: store)
+      info.kind += s.fast == nil ? " (general path)" : " (32-bit fast path)"
+      return (.denseFixed(s), info)
+    case .normalize(let scale, let bias):
+      return (.normalizeFixed(try normalize(l, scale: scale, bias: bias, channels: scale.count, inner: 1, channelsLast: true,
+                                            inF: inF, ins: ins, out: out, count: count, store: store, stats: statsIndex, info: &info, source: source)), info)
+    case .batchNorm(let scale, let bias, let channels, let inner):
+      return (.normalizeFixed(try normalize(l, scale: scale, bias: bias, channels: channels, inner: inner, channelsLast: false,
+                                            inF: inF, ins: ins, out: out, count: count, store: store, stats: statsIndex, info: &info, source: source)), info)
+    case .activation(let a):
+      info.kind = a == .identity ? "linear" : a.name
+      var s = ActivationFixedStep(x: ins[0], y: out, count: count, kind: .linear, cast: FixedCast(from: inF, to: result),
+                                  alpha: 0, alphaCast: FixedCast(from: inF, to: result), lo: 0, hi: 0, loResult: 0, hiResult: 0,
+                                  table: nil, tableSize: 0, divisor: 1, inputFractionalBits: inF.fractionalBits, stats: statsIndex)
+      switch a {
+      case .identity: s.kind = .linear
+      case .relu: s.kind = .relu
+      case .leakyRelu(let alpha):
+        let p = l.resolved["param"]!
+        s.kind = .leakyRelu
+        s.alpha = WeightsPath.raw(Double(alpha), p)
+        s.alphaCast = FixedCast(from: .product(p.exact, inF.exact), to: result)
+      case .sigmoid, .tanh:
+        let t = l.resolved["table"]!
+        let n = l.tableSize
+        let entries = a == .sigmoid ? ActivationTables.sigmoid(size: n, table: t) : ActivationTables.tanh(size: n, table: t)
+        let toResult = FixedCast(from: t, to: result)
+        let table = store.allocate(n, of: Int64.self)
+        for (i, e) in entries.enumerated() { table[i] = toResult.apply(e) }
+        s.kind = .table
+        s.table = UnsafePointer(table)
+        s.tableSize = n
+        s.divisor = a == .sigmoid ? 16 : 8
+        info.kind += " (table \(n) × \(t))"
+      case .clip:
+        throw TrigRTError(.unsupported, "\(source): fixed mode: \(l.name): Clip has no hls4ml 1.3.0 ONNX counterpart")
+      }
+      return (.activationFixed(s), info)
+    case .softmax(let sm):
+      return (.softmaxFixed(try softmax(l, sm, inF: inF, ins: ins, out: out, store: store, stats: statsIndex, info: &info, source: source)), info)
+    case .merge(let op):
+      let aF = inputFormats[0], bF = inputFormats[1]
+      let cA = valueShape(l.inputs[0]).reduce(1, *), cB = valueShape(l.inputs[1]).reduce(1, *)
+      let f = max(aF.fractionalBits, bF.fractionalBits)
+      let exact: ExactFormat
+      switch op {
+      case .add, .maximum, .minimum: exact = .sum(aF.exact, bF.exact)
+      case .sub: exact = .difference(aF.exact, bF.exact)
+      case .mul: exact = .product(aF.exact, bF.exact)
+      case .average:
+        let s = ExactFormat.sum(aF.exact, bF.exact)
+        exact = ExactFormat.product(s, try! ExactFormat(width: 1, integerBits: 0, isSigned: false))
+      }
+      info.kind = "merge \(op)"
+      return (.mergeFixed(MergeFixedStep(a: ins[0], b: ins[1], y: out, op: op, count: count, countA: cA, countB: cB,
+                                         shiftA: f - aF.fractionalBits, shiftB: f - bF.fractionalBits,
+                                         cast: FixedCast(from: exact, to: result), castA: FixedCast(from: aF, to: result),
+                                         castB: FixedCast(from: bF, to: result), stats: statsIndex)), info)
+    case .concat(let c):
+      info.kind = "concatenate"
+      let inputs = store.allocate(ins.count, of: Int32.self)
+      for (i, s) in ins.enumerated() { inputs[i] = s }
+      let casts = store.allocate(ins.count, of: FixedCast.self)
+      for (i, f) in inputFormats.enumerated() { (casts + i).initialize(to: FixedCast(from: f, to: result)) }
+      return (.concatFixed(ConcatFixedStep(inputs: UnsafePointer(inputs), blocks: UnsafePointer(store.store(c.blocks)), casts: UnsafePointer(casts),
+                                           count: ins.count, outer: c.outer, y: out, outBlock: c.blocks.reduce(0, +), stats: statsIndex)), info)
+    }
+  }
+
+  static func normalize(_ l: HLSLayer, scale: [Double], bias: [Double], channels: Int, inner: Int, channelsLast: Bool,
+                        inF: FixedFormat, ins: [Int32], out: Int32, count: Int, store: ConstantStore, stats: Int32,
+                        info: inout LayerInfo, source: String) throws(TrigRTError) -> NormalizeFixedStep {
+    let sF = l.resolved["scale"]!, bF = l.resolved["bias"]!, result = l.resolved["result"]!
+    info.kind = l.className == "BatchNormalization" ? "batchnorm" : "normalize (x·scale + bias)"
+    info.macs = count
+    info.parameterBytes = (channels * (sF.width + bF.width) + 7) / 8
+    let product = ExactFormat.product(inF.exact, sF.exact)
+    let sum = ExactFormat.sum(product, bF.exact)
+    let f = max(product.fractionalBits, bF.fractionalBits)
+    let sr = store.allocate(channels, of: Int64.self), br = store.allocate(channels, of: Int64.self)
+    let biasShift = f - bF.fractionalBits
+    for c in 0..<channels {
+      sr[c] = WeightsPath.raw(scale[c], sF)
+      br[c] = WeightsPath.raw(bias[c], bF) << biasShift
+    }
+    return NormalizeFixedStep(x: ins[0], y: out, count: count, channels: channels, inner: inner, channelsLast: channelsLast,
+                              scale: UnsafePointer(sr), bias: UnsafePointer(br), productShift: f - product.fractionalBits,
+                              wide: sum.width > 62, cast: FixedCast(from: sum, to: result), stats: stats)
+  }
+
+  static func softmax(_ l: HLSLayer, _ sm: SoftmaxSpec, inF: FixedFormat, ins: [Int32], out: Int32, store: ConstantStore,
+                      stats: Int32, info: inout LayerInfo, source: String) throws(TrigRTError) -> SoftmaxFixedStep {
+    let result = l.resolved["result"]!
+    func fail(_ m: String) -> TrigRTError { TrigRTError(.unsupported, "\(source): fixed mode: \(l.name): \(m)") }
+    let zero = try! FixedFormat(parsing: "ap_fixed<2,2>")
+    var s = SoftmaxFixedStep(x: ins[0], y: out, impl: .stable, outer: sm.outer, slice: sm.axisSize, inner: sm.inner,
+                             normCast: FixedCast(from: zero, to: zero), indexWidth: inF.width, expBits: 1, expAccum: nil,
+                             sumCast: FixedCast(from: zero, to: zero), toInvInput: FixedCast(from: zero, to: zero), invWidth: 1, invBits: 1,
+                             invTable: nil, resultCast: FixedCast(from: zero, to: zero), legacyExp: nil, legacyInvResult: nil, legacyOne: 0,
+                             legacySum: FixedCast(from: zero, to: zero), expSize: l.tableSize, invSize: l.tableSize,
+                             dataFractionalBits: inF.fractionalBits, tableFractionalBits: 0, zero: 0, one: 0, stats: stats)
+    info.kind = "softmax (\(l.implementation))"
+    switch l.implementation {
+    case "argmax":
+      s.impl = .argmax
+      s.zero = result.quantize(0.0).raw
+      s.one = result.quantize(1.0).raw
+    case "legacy":
+      s.impl = .legacy
+      let t = l.resolved["table"]!
+      let expT = store.allocate(l.tableSize, of: Int64.self), invR = store.allocate(l.tableSize, of: Int64.self)
+      for (i, e) in SoftmaxTables.legacyExp(size: l.tableSize, table: t).enumerated() { expT[i] = e }
+      let toResult = FixedCast(from: t, to: result)
+      for (i, e) in SoftmaxTables.legacyInvert(size: l.tableSize, table: t).enumerated() { invR[i] = toResult.apply(e) }
+      s.legacyExp = UnsafePointer(expT)
+      s.legacyInvResult = UnsafePointer(invR)
+      s.legacyOne = t.quantize(1.0).raw
+      s.legacySum = FixedCast(from: .sum(t.exact, t.exact), to: t)
+      s.tableFractionalBits = t.fractionalBits
+      info.kind += " (tables \(l.tableSize) × \(t))"
+    case "stable", "latency":
+      let expT = l.resolved["exp_table"]!, invT = l.resolved["inv_table"]!, invInp = l.resolved["inv_inp"]!, accum = l.resolved["accum"]!
+      var expSize = l.tableSize
+      let indexFormat: FixedFormat
+      if l.implementation == "stable" {
+        s.impl = .stable
+        // inp_norm_t = ap_ufixed<W − S, I − S> of the input (S = 1 when signed); the exp table
+        // shrinks to at most 2^(W−1) entries for a signed input (hls4ml's config template).
+        let sgn = inF.isSigned ? 1 : 0
+        guard inF.width - sgn >= 1 else { throw fail("a 1-bit signed input leaves no bits for the normalised exp-table index") }
+        indexFormat = try! FixedFormat(kind: .apFixed, width: inF.width - sgn, integerBits: inF.integerBits - sgn, isSigned: false,
+                                       quantization: .trn, overflow: .wrap, saturationBits: 0)
+        if inF.isSigned && inF.width - 1 < 62 { expSize = min(expSize, 1 << (inF.width - 1)) }
+        s.normCast = FixedCast(from: .difference(inF.exact, inF.exact), to: indexFormat)
+        info.formats["inp_norm"] = indexFormat.description
+      } else {
+        s.impl = .latency
+        indexFormat = inF
+      }
+      let expBits = SoftmaxTables.ceilLog2(expSize), invBits = SoftmaxTables.ceilLog2(l.tableSize)
+      guard expBits <= indexFormat.width else {
+        throw fail("a \(expSize)-entry exp table needs \(expBits) index bits but \(indexFormat) has \(indexFormat.width)")
+      }
+      guard invBits <= invInp.width else { throw fail("a \(l.tableSize)-entry inverse table needs \(invBits) index bits but inv_inp_t \(invInp) has \(invInp.width)") }
+      let exps = SoftmaxTables.exp(size: expSize, indexFormat: indexFormat, scale: 1, negate: s.impl == .stable, table: expT)
+      let toAccum = FixedCast(from: expT, to: accum)
+      let ea = store.allocate(expSize, of: Int64.self)
+      for (i, e) in exps.enumerated() { ea[i] = toAccum.apply(e) }
+      let inv = store.allocate(l.tableSize, of: Int64.self)
+      for (i, e) in SoftmaxTables.invert(size: l.tableSize, indexFormat: invInp, table: invT).enumerated() { inv[i] = e }
+      s.indexWidth = indexFormat.width
+      s.expBits = expBits
+      s.expAccum = UnsafePointer(ea)
+      s.sumCast = FixedCast(from: .sum(accum.exact, accum.exact), to: accum)
+      s.toInvInput = FixedCast(from: accum, to: invInp)
+      s.invWidth = invInp.width
+      s.invBits = invBits
+      s.invTable = UnsafePointer(inv)
+      s.resultCast = FixedCast(from: .product(accum.exact, invT.exact), to: result)
+      s.expSize = expSize
+      info.kind += " (exp table \(expSize) × \(expT), inverse \(l.tableSize) × \(invT))"
+      if expSize != l.tableSize { info.notes.append("exp table shrunk to \(expSize) entries (2^(W−1) of the input type)") }
+    default:
+      throw fail("unknown softmax implementation \(l.implementation)")
+    }
+    return s
+  }
+
+  /// The 32-bit fast path, when it is provably identical to the general one (see DenseFixed.swift).
+  static func fastPlan(_ d: DenseSpec, input x: FixedFormat, weight w: FixedFormat, accum a: FixedFormat, product p: ExactFormat,
+                       weights: UnsafePointer<Int64>, store: ConstantStore) -> DenseFastPlan? {
+    guard a.kind == .apFixed, a.overflow == .wrap, a.saturationBits == 0, a.width <= 32 else { return nil }
+    func fits32(_ f: FixedFormat) -> Bool { f.isSigned ? f.width <= 32 : f.width <= 31 }
+    guard fits32(x), fits32(w), p.isSigned ? p.width <= 32 : p.width <= 31 else { return nil }
+    let dShift = p.fractionalBits - a.fractionalBits
+    let rounding: ProductRounding
+    if dShift == 0 {
+      rounding = ProductRounding(kind: .exact, shift: 0, c0: 0, cs: 0, cl: 0)
+    } else if dShift < 0 {
+      guard -dShift < 32 else { return nil }
+      rounding = ProductRounding(kind: .left, shift: Int32(-dShift), c0: 0, cs: 0, cl: 0)
+    } else {
+      guard let r = ProductRounding.rightShift(a.quantization, dShift) else { return nil }
+      rounding = r
+    }
+    let tiles = (d.outFeatures + 7) / 8
+    let packed = store.allocate(tiles * 8 * d.inFeatures, of: Int32.self)
+    for t in 0..<tiles {
+      for k in 0..<d.inFeatures {
+        for l in 0..<8 where t * 8 + l < d.outFeatures {
+          packed[(t * d.inFeatures + k) * 8 + l] = Int32(truncatingIfNeeded: weights[k * d.outFeatures + t * 8 + l])
+        }
+      }
+    }
+    return DenseFastPlan(w: UnsafePointer(packed), tiles: tiles, rounding: rounding, accumWidth: a.width, accumSigned: a.isSigned)
+  }
+}
