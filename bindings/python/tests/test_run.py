@@ -171,3 +171,41 @@ def test_several_inputs_and_outputs(multi_io_model):
         r = s.run(a, b, out=outs)
         assert r[0] is outs[0] and r[1] is outs[1]
         np.testing.assert_allclose(outs[1], want[1], rtol=0, atol=1e-6)
+
+
+def test_bind_runs_whatever_the_bound_arrays_hold(jet):
+    _, s = jet
+    x, y = golden("jet_tagger")
+    for rows in (1, 16, 37):  # one call, exactly max_batch, several chunks
+        buf = np.empty((rows, 16), np.float64)
+        call = s.bind(buf)
+        for start in (0, 100, 500):
+            buf[...] = x[start:start + rows]
+            out = call()
+            assert out is call.outputs and out.shape == (rows, 5) and out.dtype == np.float64
+            assert np.array_equal(out, s.run(x[start:start + rows].astype(np.float64)))
+    o = np.empty((2, 5), np.float32)
+    xb = x[:2].copy()
+    assert s.bind(xb, out=o)() is o
+    np.testing.assert_allclose(o, y[:2], rtol=0, atol=ATOL)
+    for bad in (x[:4].astype(">f4"), np.asfortranarray(x[:4]), x[:4, ::1][:, :16][::2], x[:4].tolist()):
+        with pytest.raises(ValueError, match="in place"):
+            s.bind(bad)
+    with pytest.raises(ValueError, match="at least one row"):
+        s.bind(np.zeros((0, 16), np.float32))
+
+
+def test_bind_on_several_inputs_and_a_closed_session(multi_io_model):
+    path, reference = multi_io_model
+    a = np.ones((3, 3), np.float32)
+    b = np.full((3, 2, 2), 0.5, np.float32)
+    with trigrt.Model(path) as m:
+        s = m.session(2)
+        call = s.bind(a, b)
+        cat, dense = call()
+        np.testing.assert_allclose(dense, reference(a, b)[1], rtol=0, atol=1e-6)
+        b[...] = -1
+        np.testing.assert_allclose(call()[0], reference(a, b)[0], rtol=0, atol=1e-6)
+        s.close()
+        with pytest.raises(ValueError, match="closed"):
+            call()

@@ -222,6 +222,17 @@ def _rows(shape: tuple[int, ...], info: TensorInfo, what: str) -> int:
                      f"{',' if len(info.shape) == 1 else ''}), (rows, {info.size}) or one sample {info.shape}")
 
 
+def _address(a: np.ndarray) -> int:
+    """The data address of a C-contiguous array (c_char.from_buffer is ~2x faster than a.ctypes.data,
+    for writeable arrays)."""
+    if a.flags.writeable:
+        try:
+            return ctypes.addressof(ctypes.c_char.from_buffer(a))
+        except (TypeError, ValueError, BufferError):
+            pass
+    return a.ctypes.data
+
+
 def _native(dtype: np.dtype) -> np.dtype:
     return dtype.newbyteorder("=") if dtype.byteorder not in ("=", "|") else dtype
 
@@ -251,7 +262,7 @@ class Session:
         self._lock = threading.Lock()
         self._err = _lib.TrigrtError()
         self._err_ref = byref(self._err)
-        self._in_ptrs = (c_void_p * max(len(self.inputs), 1))()
+        self._in_ptrs = (c_void_p * max(len(self.inputs), 1))()  # for run's single-call path, under _lock
         self._out_ptrs = (c_void_p * max(len(self.outputs), 1))()
         self._run32 = lib.trigrt_session_run
         self._run64 = lib.trigrt_session_run_f64
@@ -291,16 +302,57 @@ class Session:
 
         Returns an array of shape (rows, *output.shape) in the input dtype, or a tuple of them
         for a model with several outputs. `out` may give the output array(s) to write into
-        (C-contiguous, writeable, that dtype, (rows, *shape) or (rows, size)); it is returned.
+        (C-contiguous, aligned, writeable, that dtype, (rows, *shape) or (rows, size)); it is
+        returned.
         """
-        xs = _as_input_list(self.inputs, inputs)
+        arrays, rows, dtype, _ = self._prepare_inputs(inputs)
+        outs = self._prepare_outputs(rows, dtype, out, arrays)
+        if 0 < rows <= self.max_batch:
+            self._run_one(arrays, outs, rows, dtype)
+        elif rows:
+            self._run_chunks(self._chunks(arrays, outs, rows, dtype), dtype)
+        if out is None:
+            outs = [o.reshape((rows, *info.shape)) for o, info in zip(outs, self.outputs)]
+        return outs[0] if len(outs) == 1 else tuple(outs)
+
+    def bind(self, *inputs, out=None) -> "BoundRun":
+        """Binds input and output arrays for repeated runs with the least Python overhead.
+
+        Takes the same arguments as run(), but the inputs must be usable in place (C-contiguous,
+        aligned, native float32 or float64 numpy arrays), since later calls read whatever they
+        then hold. Returns a BoundRun: calling it runs the rows of the bound inputs into the bound
+        outputs (`out`, or arrays allocated here) and returns them. For latency loops:
+
+            x = np.empty((1, 16)); call = session.bind(x)
+            for event in events: x[0] = event; y = call()
+        """
+        arrays, rows, dtype, copied = self._prepare_inputs(inputs)
+        if copied:
+            raise ValueError("bind() needs inputs it can use in place: C-contiguous, aligned numpy arrays of "
+                             "native float32 or float64 (all the same)")
+        if rows == 0:
+            raise ValueError("bind() needs at least one row")
+        outs = self._prepare_outputs(rows, dtype, out, arrays)
+        shaped = outs if out is not None else [o.reshape((rows, *info.shape)) for o, info in zip(outs, self.outputs)]
+        return BoundRun(self, self._chunks(arrays, outs, rows, dtype), dtype,
+                        shaped[0] if len(shaped) == 1 else tuple(shaped), (arrays, outs))
+
+    def _prepare_inputs(self, inputs):
+        """-> (C-contiguous (rows, size) arrays, rows, dtype, whether any input was copied)."""
+        infos = self.inputs
+        if len(inputs) == 1 and len(infos) == 1 and type(inputs[0]) is np.ndarray:
+            xs = inputs  # the common case, without the generic argument handling
+        else:
+            xs = _as_input_list(infos, inputs)
         dtype = None
         for x in xs:
             if isinstance(x, np.ndarray):
-                if x.dtype.kind != "f" or _native(x.dtype) not in _FLOAT_DTYPES:
-                    raise ValueError(f"inputs must be float32 or float64 arrays, got {x.dtype}; "
-                                     f"convert with x.astype(np.float32) or x.astype(np.float64)")
-                d = _native(x.dtype)
+                d = x.dtype
+                if d not in _FLOAT_DTYPES:
+                    if d.kind != "f" or _native(d) not in _FLOAT_DTYPES:
+                        raise ValueError(f"inputs must be float32 or float64 arrays, got {d}; "
+                                         f"convert with x.astype(np.float32) or x.astype(np.float64)")
+                    d = _native(d)
                 if dtype is not None and d != dtype:
                     raise ValueError(f"all inputs must have the same dtype, got {dtype} and {d}")
                 dtype = d
@@ -308,30 +360,27 @@ class Session:
             dtype = np.dtype(np.float64)
         arrays = []
         rows = None
-        for x, info in zip(xs, self.inputs):
+        copied = False
+        for x, info in zip(xs, infos):
             a = x if isinstance(x, np.ndarray) else np.asarray(x, dtype=dtype)
-            if a.dtype.kind != "f" and not isinstance(x, np.ndarray):
-                raise ValueError(f"input '{info.name}' could not be converted to {dtype}")
             r = _rows(a.shape, info, "input")
             if rows is None:
                 rows = r
             elif r != rows:
                 raise ValueError(f"inputs have different row counts: {rows} and {r} (input '{info.name}')")
-            if a.dtype != dtype or not a.flags.c_contiguous or not a.flags.aligned:
+            flags = a.flags
+            if a.dtype != dtype or not flags.c_contiguous or not flags.aligned:
                 a = np.ascontiguousarray(a, dtype=dtype)
                 if not a.flags.aligned:
                     a = a.copy()
+                copied = True
+            elif a is not x:
+                copied = True
             arrays.append(a.reshape(r, info.size))
-        rows = rows or 0
-        outs = self._output_arrays(rows, dtype, out, arrays)
-        if rows:
-            self._run_rows(arrays, [o.reshape(rows, info.size) for o, info in zip(outs, self.outputs)], rows,
-                           dtype)
-        if out is None:
-            outs = [o.reshape((rows, *info.shape)) for o, info in zip(outs, self.outputs)]
-        return outs[0] if len(outs) == 1 else tuple(outs)
+        return arrays, rows or 0, dtype, copied
 
-    def _output_arrays(self, rows: int, dtype: np.dtype, out, arrays) -> list[np.ndarray]:
+    def _prepare_outputs(self, rows: int, dtype: np.dtype, out, arrays) -> list[np.ndarray]:
+        """-> one C-contiguous array per output, each viewable as (rows, size)."""
         if out is None:
             return [np.empty((rows, info.size), dtype=dtype) for info in self.outputs]
         outs = [out] if isinstance(out, np.ndarray) else list(out)
@@ -351,23 +400,78 @@ class Session:
                 raise ValueError(f"out for output '{info.name}' overlaps an input")
         return outs
 
-    def _run_rows(self, arrays, outs, rows: int, dtype: np.dtype) -> None:
-        fn = self._run64 if dtype == np.float64 else self._run32
+    def _chunks(self, arrays, outs, rows: int, dtype: np.dtype) -> list:
+        """The calls that cover `rows`: (input pointer array, output pointer array, batch) each."""
         item = dtype.itemsize
-        in_base = [(a.ctypes.data, a.shape[1] * item) for a in arrays]
-        out_base = [(o.ctypes.data, o.shape[1] * item) for o in outs]
+        ins = [(_address(a), a.shape[1] * item) for a in arrays]
+        outs_ = [(_address(o), o.size // rows * item) for o in outs]
+        n_in, n_out = max(len(ins), 1), max(len(outs_), 1)
         mb = self.max_batch
-        in_ptrs, out_ptrs, err_ref = self._in_ptrs, self._out_ptrs, self._err_ref
+        if rows <= mb:
+            return [((c_void_p * n_in)(*[base for base, _ in ins]), (c_void_p * n_out)(*[base for base, _ in outs_]),
+                     rows)]
+        chunks = []
+        for start in range(0, rows, mb):
+            chunks.append(((c_void_p * n_in)(*[base + start * stride for base, stride in ins]),
+                           (c_void_p * n_out)(*[base + start * stride for base, stride in outs_]),
+                           min(mb, rows - start)))
+        return chunks
+
+    def _run_one(self, arrays, outs, rows: int, dtype: np.dtype) -> None:
+        """One call of rows <= max_batch through the session's own pointer arrays."""
+        fn = self._run64 if dtype == np.float64 else self._run32
+        addresses = [_address(a) for a in arrays], [_address(o) for o in outs]
+        with self._lock:
+            if not self._finalizer.alive:
+                raise ValueError("the session is closed")
+            in_ptrs, out_ptrs = self._in_ptrs, self._out_ptrs
+            for i, p in enumerate(addresses[0]):
+                in_ptrs[i] = p
+            for j, p in enumerate(addresses[1]):
+                out_ptrs[j] = p
+            status = fn(self._handle, in_ptrs, out_ptrs, rows, self._err_ref)
+            if status:
+                raise _errors.from_status(status, self._err)
+
+    def _run_chunks(self, chunks, dtype: np.dtype) -> None:
+        fn = self._run64 if dtype == np.float64 else self._run32
+        err_ref = self._err_ref
         with self._lock:
             if not self._finalizer.alive:
                 raise ValueError("the session is closed")
             handle = self._handle
-            for start in range(0, rows, mb):
-                n = min(mb, rows - start)
-                for i, (base, stride) in enumerate(in_base):
-                    in_ptrs[i] = base + start * stride
-                for j, (base, stride) in enumerate(out_base):
-                    out_ptrs[j] = base + start * stride
+            for in_ptrs, out_ptrs, n in chunks:
                 status = fn(handle, in_ptrs, out_ptrs, n, err_ref)
                 if status:
                     raise _errors.from_status(status, self._err)
+
+
+class BoundRun:
+    """Session.bind(): a run of fixed input and output arrays. Call it to run; it returns the
+    output array (or tuple of arrays), the same objects every time. It keeps the arrays and the
+    session alive; it is as thread-safe as the session (calls are serialised)."""
+
+    def __init__(self, session: Session, chunks, dtype, outputs, keep):
+        self.session = session
+        self.outputs = outputs
+        self._chunks = chunks
+        self._keep = keep  # the arrays the pointers point into
+        self._fn = session._run64 if dtype == np.float64 else session._run32
+        self._single = chunks[0] if len(chunks) == 1 else None
+
+    def __call__(self):
+        s = self.session
+        with s._lock:
+            if not s._finalizer.alive:
+                raise ValueError("the session is closed")
+            if self._single is not None:
+                in_ptrs, out_ptrs, n = self._single
+                status = self._fn(s._handle, in_ptrs, out_ptrs, n, s._err_ref)
+                if status:
+                    raise _errors.from_status(status, s._err)
+            else:
+                for in_ptrs, out_ptrs, n in self._chunks:
+                    status = self._fn(s._handle, in_ptrs, out_ptrs, n, s._err_ref)
+                    if status:
+                        raise _errors.from_status(status, s._err)
+        return self.outputs
