@@ -107,6 +107,13 @@ def _open(path: str) -> ctypes.CDLL:
             raise _WrongLibrary(f"{path} is not libtrigrt: it does not export {name}") from None
         fn.restype = restype
         fn.argtypes = argtypes
+    # The run functions once more without argtypes, for the hot path: ctypes' per-argument
+    # conversion costs more than the call itself. Callers pass only exact ctypes objects
+    # (c_void_p, c_void_p arrays, c_uint32, byref(TrigrtError)).
+    for name in ("trigrt_session_run", "trigrt_session_run_f64"):
+        raw = lib._FuncPtr((name, lib))
+        raw.restype = c_int32
+        setattr(lib, "raw_" + name, raw)
     abi = lib.trigrt_abi_version()
     if abi != ABI_VERSION:
         raise _WrongLibrary(

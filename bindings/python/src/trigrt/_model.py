@@ -259,13 +259,14 @@ class Session:
         self.max_batch: int = int(lib.trigrt_session_max_batch(handle.value))
         self._handle = c_void_p(handle.value)
         self._finalizer = weakref.finalize(self, lib.trigrt_session_destroy, handle.value)
+        self._closed = False  # set under _lock by close(); checked by every run
         self._lock = threading.Lock()
         self._err = _lib.TrigrtError()
         self._err_ref = byref(self._err)
         self._in_ptrs = (c_void_p * max(len(self.inputs), 1))()  # for run's single-call path, under _lock
         self._out_ptrs = (c_void_p * max(len(self.outputs), 1))()
-        self._run32 = lib.trigrt_session_run
-        self._run64 = lib.trigrt_session_run_f64
+        self._run32 = lib.raw_trigrt_session_run  # no argtypes: pass exact ctypes objects only
+        self._run64 = lib.raw_trigrt_session_run_f64
 
     # -- lifetime --
 
@@ -276,6 +277,7 @@ class Session:
     def close(self) -> None:
         """Releases the session (idempotent)."""
         with self._lock:
+            self._closed = True
             self._finalizer()
 
     def __enter__(self) -> "Session":
@@ -409,12 +411,12 @@ class Session:
         mb = self.max_batch
         if rows <= mb:
             return [((c_void_p * n_in)(*[base for base, _ in ins]), (c_void_p * n_out)(*[base for base, _ in outs_]),
-                     rows)]
+                     ctypes.c_uint32(rows))]
         chunks = []
         for start in range(0, rows, mb):
             chunks.append(((c_void_p * n_in)(*[base + start * stride for base, stride in ins]),
                            (c_void_p * n_out)(*[base + start * stride for base, stride in outs_]),
-                           min(mb, rows - start)))
+                           ctypes.c_uint32(min(mb, rows - start))))
         return chunks
 
     def _run_one(self, arrays, outs, rows: int, dtype: np.dtype) -> None:
@@ -422,14 +424,14 @@ class Session:
         fn = self._run64 if dtype == np.float64 else self._run32
         addresses = [_address(a) for a in arrays], [_address(o) for o in outs]
         with self._lock:
-            if not self._finalizer.alive:
+            if self._closed:
                 raise ValueError("the session is closed")
             in_ptrs, out_ptrs = self._in_ptrs, self._out_ptrs
             for i, p in enumerate(addresses[0]):
                 in_ptrs[i] = p
             for j, p in enumerate(addresses[1]):
                 out_ptrs[j] = p
-            status = fn(self._handle, in_ptrs, out_ptrs, rows, self._err_ref)
+            status = fn(self._handle, in_ptrs, out_ptrs, ctypes.c_uint32(rows), self._err_ref)
             if status:
                 raise _errors.from_status(status, self._err)
 
@@ -437,7 +439,7 @@ class Session:
         fn = self._run64 if dtype == np.float64 else self._run32
         err_ref = self._err_ref
         with self._lock:
-            if not self._finalizer.alive:
+            if self._closed:
                 raise ValueError("the session is closed")
             handle = self._handle
             for in_ptrs, out_ptrs, n in chunks:
@@ -462,7 +464,7 @@ class BoundRun:
     def __call__(self):
         s = self.session
         with s._lock:
-            if not s._finalizer.alive:
+            if s._closed:
                 raise ValueError("the session is closed")
             if self._single is not None:
                 in_ptrs, out_ptrs, n = self._single
