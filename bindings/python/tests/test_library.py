@@ -90,8 +90,12 @@ def test_not_found_lists_everything_tried(no_system_library, tmp_path):
 
 def test_bundled_library_is_found_without_env(no_system_library, tmp_path):
     # run the build hook (setup.py build_py) with TRIGRT_LIBRARY set, then import the built tree
+    pytest.importorskip("setuptools", reason="setuptools is needed to run the build hook")
+    src = tmp_path / "src"  # a copy, so that setuptools' egg-info does not land in the source tree
+    shutil.copytree(BINDING, src, ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__", "libtrigrt.so*",
+                                                                 ".pytest_cache"))
     build = tmp_path / "build"
-    r = subprocess.run([sys.executable, "setup.py", "-q", "build_py", "--build-lib", str(build)], cwd=BINDING,
+    r = subprocess.run([sys.executable, "setup.py", "-q", "build_py", "--build-lib", str(build)], cwd=src,
                        env=_env(TRIGRT_LIBRARY=LIBRARY), capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stdout + r.stderr
     bundled = build / "trigrt" / "libtrigrt.so"
@@ -102,7 +106,6 @@ def test_bundled_library_is_found_without_env(no_system_library, tmp_path):
     # $TRIGRT_LIBRARY still comes first
     r = _python(PROBE, pythonpath=str(build), TRIGRT_LIBRARY=LIBRARY)
     assert r.stdout.splitlines()[0] == LIBRARY
-    shutil.rmtree(os.path.join(BINDING, "build"), ignore_errors=True)
 
 
 def _fake_library(tmp_path, abi, omit=()):
