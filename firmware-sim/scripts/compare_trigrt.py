@@ -9,7 +9,8 @@ qonnx on the QONNX models.
    mismatches (row, column, trigrt, csim) and max |diff|; times trigrt per sample (median of
    --passes passes over the rows at --batch rows per call, and batch 1 through the binding,
    and batch 1 in a C loop with `trigrt bench` when the CLI is found) next to the golden set's
-   native csim time (<config>.timing.json) and prints the speed-up.
+   native csim time (<config>.timing.json) and prints the speed-up. The first --batch1-rows
+   rows run one call each are compared too (fixed-mode results must not depend on the batch).
 2. QONNX models (Models/jet_tagger_qonnx.onnx and, when ../shared/models exists, the real
    QONNX models listed in firmware-sim/shared-models/summary.json), against their qonnx
    `execute_onnx` reference outputs (<name>.outputs.npy):
@@ -263,7 +264,8 @@ def time_model(model, x: np.ndarray, batch: int, passes: int, b1_rows: int) -> d
     t["batch1"] = {"rows": n1, "path": "Python binding, one ctypes call per row (Session.bind)", **t1}
     s.close()
     s1.close()
-    return t
+    outputs = np.concatenate([c.outputs.reshape(1, -1) for c in calls]) if calls else None
+    return t, outputs
 
 
 _BENCH_RE = re.compile(r"median ([0-9.]+) (ns|µs|us|ms|s)\b")
@@ -333,7 +335,12 @@ def check_golden_set(gs: dict, rows: int | None, mode: str = "fixed", timing: di
         res["comparison"] = cmp
         res["status"] = "pass" if cmp["equal"] else "mismatch"
         if timing and res["status"] != "error":
-            t = time_model(model, x, timing["batch"], timing["passes"], timing["b1_rows"])
+            t, y1 = time_model(model, x, timing["batch"], timing["passes"], timing["b1_rows"])
+            # the rows run one call each must give the same bits (in fixed mode results cannot
+            # depend on the batch; float kernels may sum in another order, so there it is only reported)
+            res["comparison_batch1"] = c1 = compare_exact(y1, y[: len(y1)])
+            if mode == "fixed" and not c1["equal"]:
+                res["status"] = "mismatch"
             if timing.get("cli"):
                 t["cli_batch1"] = cli_bench(timing["cli"], gs["onnx"], precision, 1, timing["cli_iterations"], mode)
             res["timing"] = t
@@ -462,6 +469,11 @@ def print_golden(res: dict) -> None:
     for m in c["first_mismatches"]:
         print(f"{'':<40} row {m['row']} col {m['col']}: trigrt {m['trigrt']!r} csim {m['reference']!r} "
               f"(diff {m['diff']:.3g})")
+    c1 = res.get("comparison_batch1")
+    if c1 and not c1["equal"]:
+        print(f"{'':<40} batch 1: {c1['differing_values']}/{c1['values']} values differ "
+              f"({c1['differing_rows']}/{c1['rows']} rows), max |diff| {c1['max_abs_diff']:.3g}, first at row "
+              f"{c1['first_mismatches'][0]['row']}" if "error" not in c1 else f"{'':<40} batch 1: {c1['error']}")
     t = res.get("timing")
     if t:
         csim = (res.get("csim") or {}).get("native_cpu_us_per_sample")
