@@ -29,7 +29,8 @@ extension FixedFormat {
 enum FixedPlanner {
   /// Builds the fixed step of one hls4ml layer. `input(i)` is the format of input i.
   static func step(_ l: HLSLayer, ins: [Int32], out: Int32, inputFormats: [FixedFormat], valueShape: (Int) -> [Int],
-                   store: ConstantStore, statsIndex: Int32, source: String) throws(TrigRTError) -> (Step, LayerInfo) {
+                   store: ConstantStore, statsIndex: Int32, scratch: Int32, scratchBytes: inout Int,
+                   source: String) throws(TrigRTError) -> (Step, LayerInfo) {
     let result = l.resolved["result"]!
     let inF = inputFormats[0]
     var info = LayerInfo(name: l.name, opTypes: [l.className], kind: "", outputShape: valueShape(l.output), macs: 0, parameterBytes: 0)
@@ -46,16 +47,20 @@ enum FixedPlanner {
       let wr = store.allocate(d.weights.count, of: Int64.self)
       for (i, v) in d.weights.enumerated() { wr[i] = WeightsPath.raw(Double(v), w) }
       let toAccum = FixedCast(from: b, to: accum)
-      let ab = store.allocate(d.outFeatures, of: Int64.self)
+      let ab = store.allocate((d.outFeatures + 7) / 8 * 8, of: Int64.self)
       for j in 0..<d.outFeatures { ab[j] = toAccum.apply(WeightsPath.raw(bias[j], b)) }
       let product = ExactFormat.product(inF.exact, w.exact)
       let sum = ExactFormat.sum(accum.exact, accum.exact)
       var s = DenseFixedStep(x: ins[0], y: out, k: d.inFeatures, m: d.outFeatures, rowsPerSample: d.rowsPerSample,
                              w: UnsafePointer(wr), accBias: UnsafePointer(ab),
-                             productCast: FixedCast(from: product, to: accum), sumCast: FixedCast(from: sum, to: accum),
-                             resultCast: FixedCast(from: accum, to: result),
+                             productCast: store.cast(FixedCast(from: product, to: accum)), sumCast: store.cast(FixedCast(from: sum, to: accum)),
+                             resultCast: store.cast(FixedCast(from: accum, to: result)),
                              productFitsInt64: product.width <= 63, sumFitsInt64: sum.width <= 63, stats: statsIndex, fast: nil)
-      s.fast = fastPlan(d, input: inF, weight: w, accum: accum, product: product, weights: UnsafePointer(wr), store: store)
+      s.fast = fastPlan(d, input: inF, weight: w, accum: accum, result: result, product: product, weights: UnsafePointer(wr), store: store)
+      if s.fast != nil {
+        s.scratch = scratch
+        scratchBytes = max(scratchBytes, d.inFeatures * 4)
+      }
       info.kind += s.fast == nil ? " (general path)" : " (32-bit fast path)"
       return (.denseFixed(s), info)
     case .normalize(let scale, let bias):
@@ -66,9 +71,10 @@ enum FixedPlanner {
                                             inF: inF, ins: ins, out: out, count: count, store: store, stats: statsIndex, info: &info, source: source)), info)
     case .activation(let a):
       info.kind = a == .identity ? "linear" : a.name
-      var s = ActivationFixedStep(x: ins[0], y: out, count: count, kind: .linear, cast: FixedCast(from: inF, to: result),
-                                  alpha: 0, alphaCast: FixedCast(from: inF, to: result), lo: 0, hi: 0, loResult: 0, hiResult: 0,
-                                  table: nil, tableSize: 0, divisor: 1, inputFractionalBits: inF.fractionalBits, stats: statsIndex)
+      var s = ActivationFixedStep(x: ins[0], y: out, count: count, kind: .linear, cast: store.cast(FixedCast(from: inF, to: result)),
+                                  alpha: 0, alphaCast: store.cast(FixedCast(from: inF, to: result)), lo: 0, hi: 0, loResult: 0, hiResult: 0,
+                                  table: nil, tableSize: 0, divisor: 1, inputFractionalBits: inF.fractionalBits, stats: statsIndex,
+                                  lane: LaneCast.make(from: inF.exact, to: result).map { store.box($0) })
       switch a {
       case .identity: s.kind = .linear
       case .relu: s.kind = .relu
@@ -76,7 +82,7 @@ enum FixedPlanner {
         let p = l.resolved["param"]!
         s.kind = .leakyRelu
         s.alpha = WeightsPath.raw(Double(alpha), p)
-        s.alphaCast = FixedCast(from: .product(p.exact, inF.exact), to: result)
+        s.alphaCast = store.cast(FixedCast(from: .product(p.exact, inF.exact), to: result))
       case .sigmoid, .tanh:
         let t = l.resolved["table"]!
         let n = l.tableSize
@@ -111,8 +117,8 @@ enum FixedPlanner {
       info.kind = "merge \(op)"
       return (.mergeFixed(MergeFixedStep(a: ins[0], b: ins[1], y: out, op: op, count: count, countA: cA, countB: cB,
                                          shiftA: f - aF.fractionalBits, shiftB: f - bF.fractionalBits,
-                                         cast: FixedCast(from: exact, to: result), castA: FixedCast(from: aF, to: result),
-                                         castB: FixedCast(from: bF, to: result), stats: statsIndex)), info)
+                                         cast: store.cast(FixedCast(from: exact, to: result)), castA: store.cast(FixedCast(from: aF, to: result)),
+                                         castB: store.cast(FixedCast(from: bF, to: result)), stats: statsIndex)), info)
     case .concat(let c):
       info.kind = "concatenate"
       let inputs = store.allocate(ins.count, of: Int32.self)
@@ -140,9 +146,12 @@ enum FixedPlanner {
       sr[c] = WeightsPath.raw(scale[c], sF)
       br[c] = WeightsPath.raw(bias[c], bF) << biasShift
     }
+    let perElement = channelsLast && channels == count
+    let lane = perElement && product.width <= 62 && sum.width <= 62 ? LaneCast.make(from: sum, to: result).map { store.box($0) } : nil
     return NormalizeFixedStep(x: ins[0], y: out, count: count, channels: channels, inner: inner, channelsLast: channelsLast,
                               scale: UnsafePointer(sr), bias: UnsafePointer(br), productShift: f - product.fractionalBits,
-                              wide: sum.width > 62, cast: FixedCast(from: sum, to: result), stats: stats)
+                              wide: sum.width > 62, cast: store.cast(FixedCast(from: sum, to: result)), stats: stats,
+                              lane: lane, unitScale: (0..<channels).allSatisfy { sr[$0] == 1 })
   }
 
   static func softmax(_ l: HLSLayer, _ sm: SoftmaxSpec, inF: FixedFormat, ins: [Int32], out: Int32, store: ConstantStore,
@@ -151,10 +160,10 @@ enum FixedPlanner {
     func fail(_ m: String) -> TrigRTError { TrigRTError(.unsupported, "\(source): fixed mode: \(l.name): \(m)") }
     let zero = try! FixedFormat(parsing: "ap_fixed<2,2>")
     var s = SoftmaxFixedStep(x: ins[0], y: out, impl: .stable, outer: sm.outer, slice: sm.axisSize, inner: sm.inner,
-                             normCast: FixedCast(from: zero, to: zero), indexWidth: inF.width, expBits: 1, expAccum: nil,
-                             sumCast: FixedCast(from: zero, to: zero), toInvInput: FixedCast(from: zero, to: zero), invWidth: 1, invBits: 1,
-                             invTable: nil, resultCast: FixedCast(from: zero, to: zero), legacyExp: nil, legacyInvResult: nil, legacyOne: 0,
-                             legacySum: FixedCast(from: zero, to: zero), expSize: l.tableSize, invSize: l.tableSize,
+                             normCast: store.cast(FixedCast(from: zero, to: zero)), indexWidth: inF.width, expBits: 1, expAccum: nil,
+                             sumCast: store.cast(FixedCast(from: zero, to: zero)), toInvInput: store.cast(FixedCast(from: zero, to: zero)), invWidth: 1, invBits: 1,
+                             invTable: nil, resultCast: store.cast(FixedCast(from: zero, to: zero)), legacyExp: nil, legacyInvResult: nil, legacyOne: 0,
+                             legacySum: store.cast(FixedCast(from: zero, to: zero)), expSize: l.tableSize, invSize: l.tableSize,
                              dataFractionalBits: inF.fractionalBits, tableFractionalBits: 0, zero: 0, one: 0, stats: stats)
     info.kind = "softmax (\(l.implementation))"
     switch l.implementation {
@@ -172,7 +181,7 @@ enum FixedPlanner {
       s.legacyExp = UnsafePointer(expT)
       s.legacyInvResult = UnsafePointer(invR)
       s.legacyOne = t.quantize(1.0).raw
-      s.legacySum = FixedCast(from: .sum(t.exact, t.exact), to: t)
+      s.legacySum = store.cast(FixedCast(from: .sum(t.exact, t.exact), to: t))
       s.tableFractionalBits = t.fractionalBits
       info.kind += " (tables \(l.tableSize) × \(t))"
     case "stable", "latency":
@@ -188,7 +197,7 @@ enum FixedPlanner {
         indexFormat = try! FixedFormat(kind: .apFixed, width: inF.width - sgn, integerBits: inF.integerBits - sgn, isSigned: false,
                                        quantization: .trn, overflow: .wrap, saturationBits: 0)
         if inF.isSigned && inF.width - 1 < 62 { expSize = min(expSize, 1 << (inF.width - 1)) }
-        s.normCast = FixedCast(from: .difference(inF.exact, inF.exact), to: indexFormat)
+        s.normCast = store.cast(FixedCast(from: .difference(inF.exact, inF.exact), to: indexFormat))
         info.formats["inp_norm"] = indexFormat.description
       } else {
         s.impl = .latency
@@ -208,12 +217,12 @@ enum FixedPlanner {
       s.indexWidth = indexFormat.width
       s.expBits = expBits
       s.expAccum = UnsafePointer(ea)
-      s.sumCast = FixedCast(from: .sum(accum.exact, accum.exact), to: accum)
-      s.toInvInput = FixedCast(from: accum, to: invInp)
+      s.sumCast = store.cast(FixedCast(from: .sum(accum.exact, accum.exact), to: accum))
+      s.toInvInput = store.cast(FixedCast(from: accum, to: invInp))
       s.invWidth = invInp.width
       s.invBits = invBits
       s.invTable = UnsafePointer(inv)
-      s.resultCast = FixedCast(from: .product(accum.exact, invT.exact), to: result)
+      s.resultCast = store.cast(FixedCast(from: .product(accum.exact, invT.exact), to: result))
       s.expSize = expSize
       info.kind += " (exp table \(expSize) × \(expT), inverse \(l.tableSize) × \(invT))"
       if expSize != l.tableSize { info.notes.append("exp table shrunk to \(expSize) entries (2^(W−1) of the input type)") }
@@ -224,8 +233,8 @@ enum FixedPlanner {
   }
 
   /// The 32-bit fast path, when it is provably identical to the general one (see DenseFixed.swift).
-  static func fastPlan(_ d: DenseSpec, input x: FixedFormat, weight w: FixedFormat, accum a: FixedFormat, product p: ExactFormat,
-                       weights: UnsafePointer<Int64>, store: ConstantStore) -> DenseFastPlan? {
+  static func fastPlan(_ d: DenseSpec, input x: FixedFormat, weight w: FixedFormat, accum a: FixedFormat, result: FixedFormat,
+                       product p: ExactFormat, weights: UnsafePointer<Int64>, store: ConstantStore) -> DenseFastPlan? {
     guard a.kind == .apFixed, a.overflow == .wrap, a.saturationBits == 0, a.width <= 32 else { return nil }
     func fits32(_ f: FixedFormat) -> Bool { f.isSigned ? f.width <= 32 : f.width <= 31 }
     guard fits32(x), fits32(w), p.isSigned ? p.width <= 32 : p.width <= 31 else { return nil }
@@ -249,6 +258,9 @@ enum FixedPlanner {
         }
       }
     }
-    return DenseFastPlan(w: UnsafePointer(packed), tiles: tiles, rounding: rounding, accumWidth: a.width, accumSigned: a.isSigned)
+    let toResult = FixedCast(from: a, to: result)
+    let identity = a.fractionalBits == result.fractionalBits && !toResult.canOverflow && result.kind == .apFixed
+    return DenseFastPlan(w: UnsafePointer(packed), tiles: tiles, rounding: rounding, accumWidth: a.width, accumSigned: a.isSigned,
+                         resultIsIdentity: identity, resultLane: LaneCast.make(from: a.exact, to: result).map { store.box($0) })
   }
 }

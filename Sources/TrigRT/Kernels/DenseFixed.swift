@@ -26,13 +26,15 @@ struct DenseFixedStep {
   var w: UnsafePointer<Int64>
   /// accum_t(bias[j]), converted at plan time.
   var accBias: UnsafePointer<Int64>
-  var productCast: FixedCast   // exact product → accum_t
-  var sumCast: FixedCast       // accum_t + accum_t (exact) → accum_t
-  var resultCast: FixedCast    // accum_t → res_t
+  var productCast: UnsafePointer<FixedCast>   // exact product → accum_t
+  var sumCast: UnsafePointer<FixedCast>       // accum_t + accum_t (exact) → accum_t
+  var resultCast: UnsafePointer<FixedCast>    // accum_t → res_t
   var productFitsInt64: Bool
   var sumFitsInt64: Bool
   var stats: Int32             // index of this layer's LayerStats
   var fast: DenseFastPlan?
+  /// Arena scratch slot for the 32-bit copy of one input row (fast path).
+  var scratch: Int32 = -1
 }
 
 /// Parameters of the 32-bit fast path.
@@ -44,6 +46,10 @@ struct DenseFastPlan {
   var rounding: ProductRounding
   var accumWidth: Int
   var accumSigned: Bool
+  /// res_t(acc) is the identity (same format, or a wider one with the same resolution).
+  var resultIsIdentity: Bool
+  /// res_t(acc) on lanes, when LaneCast is exact for it.
+  var resultLane: UnsafePointer<LaneCast>?
 }
 
 /// The per-product conversion of a fast Dense: a left shift (the accumulator has more
@@ -118,35 +124,37 @@ enum DenseFixedKernel {
     }
     let x = UnsafePointer(raws(slots, s.x)), y = raws(slots, s.y)
     let rows = batch &* s.rowsPerSample
+    let pc = s.productCast.pointee, sc = s.sumCast.pointee, rc = s.resultCast.pointee
     if O.enabled, let st = stats {
       var o = StatsObserver(stats: st + Int(s.stats))
-      for r in 0..<rows { rowGeneral(s, x + r &* s.k, y + r &* s.m, &o) }
+      for r in 0..<rows { rowGeneral(s, pc, sc, rc, x + r &* s.k, y + r &* s.m, &o) }
     } else {
       var o = NoObserver()
-      for r in 0..<rows { rowGeneral(s, x + r &* s.k, y + r &* s.m, &o) }
+      for r in 0..<rows { rowGeneral(s, pc, sc, rc, x + r &* s.k, y + r &* s.m, &o) }
     }
   }
 
   /// The reference: hls4ml's loop, one FixedCast per conversion.
   @inline(__always)
-  static func rowGeneral<O: FixedObserver>(_ s: DenseFixedStep, _ x: UnsafePointer<Int64>, _ y: UnsafeMutablePointer<Int64>, _ o: inout O) {
+  static func rowGeneral<O: FixedObserver>(_ s: DenseFixedStep, _ productCast: FixedCast, _ sumCast: FixedCast, _ resultCast: FixedCast,
+                                           _ x: UnsafePointer<Int64>, _ y: UnsafeMutablePointer<Int64>, _ o: inout O) {
     for j in 0..<s.m {
       var acc = s.accBias[j]
       for i in 0..<s.k {
         let wv = s.w[i &* s.m &+ j]
         let pc: Int64
         if s.productFitsInt64 {
-          pc = s.productCast.toAccum(x[i] &* wv, &o)
+          pc = productCast.toAccum(x[i] &* wv, &o)
         } else {
-          pc = s.productCast.toAccum(wide: Int128(x[i]) &* Int128(wv), &o)
+          pc = productCast.toAccum(wide: Int128(x[i]) &* Int128(wv), &o)
         }
         if s.sumFitsInt64 {
-          acc = s.sumCast.toAccum(acc &+ pc, &o)
+          acc = sumCast.toAccum(acc &+ pc, &o)
         } else {
-          acc = s.sumCast.toAccum(wide: Int128(acc) &+ Int128(pc), &o)
+          acc = sumCast.toAccum(wide: Int128(acc) &+ Int128(pc), &o)
         }
       }
-      y[j] = s.resultCast.toResult(acc, &o)
+      y[j] = resultCast.toResult(acc, &o)
     }
   }
 
@@ -164,17 +172,18 @@ enum DenseFixedKernel {
   static func runFast<R: Rounder>(_ s: DenseFixedStep, _ f: DenseFastPlan, _ slots: Slots, batch: Int, _: R.Type) {
     let x = UnsafePointer(raws(slots, s.x)), y = raws(slots, s.y)
     let rows = batch &* s.rowsPerSample
-    withUnsafeTemporaryAllocation(of: Int32.self, capacity: max(s.k, 1)) { xs in
-      for r in 0..<rows {
-        let xr = x + r &* s.k
-        for i in 0..<s.k { xs[i] = Int32(truncatingIfNeeded: xr[i]) }
-        rowFast(s, f, UnsafePointer(xs.baseAddress!), y + r &* s.m, R.self)
-      }
+    let rc = s.resultCast.pointee
+    let xs = raws32(slots, s.scratch)
+    for r in 0..<rows {
+      let xr = x + r &* s.k
+      for i in 0..<s.k { xs[i] = Int32(truncatingIfNeeded: xr[i]) }
+      rowFast(s, f, rc, UnsafePointer(xs), y + r &* s.m, R.self)
     }
   }
 
   @inline(__always)
-  static func rowFast<R: Rounder>(_ s: DenseFixedStep, _ f: DenseFastPlan, _ x: UnsafePointer<Int32>, _ y: UnsafeMutablePointer<Int64>, _: R.Type) {
+  static func rowFast<R: Rounder>(_ s: DenseFixedStep, _ f: DenseFastPlan, _ rc: FixedCast, _ x: UnsafePointer<Int32>,
+                                  _ y: UnsafeMutablePointer<Int64>, _: R.Type) {
     let k = s.k
     let ts = k &* 8
     let rd = f.rounding
@@ -190,8 +199,8 @@ enum DenseFixedKernel {
         a2 &+= R.apply(xv &* load8(w2 + o), rd)
         a3 &+= R.apply(xv &* load8(w3 + o), rd)
       }
-      finish(a0, s, f, y, t &* 8); finish(a1, s, f, y, (t &+ 1) &* 8)
-      finish(a2, s, f, y, (t &+ 2) &* 8); finish(a3, s, f, y, (t &+ 3) &* 8)
+      finish(a0, s, f, rc, y, t &* 8); finish(a1, s, f, rc, y, (t &+ 1) &* 8)
+      finish(a2, s, f, rc, y, (t &+ 2) &* 8); finish(a3, s, f, rc, y, (t &+ 3) &* 8)
       t &+= 4
     }
     while t < f.tiles {
@@ -204,22 +213,31 @@ enum DenseFixedKernel {
         i &+= 2
       }
       if i < k { a0 &+= R.apply(SIMD8<Int32>(repeating: x[i]) &* load8(w0 + i &* 8), rd) }
-      finish(a0 &+ c0, s, f, y, t &* 8)
+      finish(a0 &+ c0, s, f, rc, y, t &* 8)
       t &+= 1
     }
   }
 
   /// Adds the bias, wraps to accum_t's width, converts to the result.
   @inline(__always)
-  static func finish(_ a: SIMD8<Int32>, _ s: DenseFixedStep, _ f: DenseFastPlan, _ y: UnsafeMutablePointer<Int64>, _ m0: Int) {
+  static func finish(_ a: SIMD8<Int32>, _ s: DenseFixedStep, _ f: DenseFastPlan, _ rc: FixedCast, _ y: UnsafeMutablePointer<Int64>, _ m0: Int) {
     let shift = UInt64(64 &- f.accumWidth)
-    for l in 0..<8 where m0 &+ l < s.m {
-      let j = m0 &+ l
-      let sum = Int64(a[l]) &+ s.accBias[j]
-      let acc = f.accumSigned ? (sum &<< shift) &>> shift
-                              : Int64(bitPattern: (UInt64(bitPattern: sum) &<< shift) &>> shift)
-      y[j] = s.resultCast.apply(acc)
+    let wide = SIMD8<Int64>(truncatingIfNeeded: a) &+ UnsafeRawPointer(s.accBias + m0).loadUnaligned(as: SIMD8<Int64>.self)
+    let acc = f.accumSigned ? (wide &<< SIMD8(repeating: Int64(shift))) &>> SIMD8(repeating: Int64(shift))
+                            : SIMD8<Int64>(truncatingIfNeeded: (SIMD8<UInt64>(truncatingIfNeeded: wide) &<< SIMD8(repeating: shift)) &>> SIMD8(repeating: shift))
+    let n = min(8, s.m &- m0)
+    if f.resultIsIdentity {
+      if n == 8 { UnsafeMutableRawPointer(y + m0).storeBytes(of: acc, as: SIMD8<Int64>.self); return }
+      for l in 0..<n { y[m0 &+ l] = acc[l] }
+      return
     }
+    if let lc = f.resultLane {
+      let v = lc.pointee.apply(acc)
+      if n == 8 { store8(v, y + m0); return }
+      for l in 0..<n { y[m0 &+ l] = v[l] }
+      return
+    }
+    for l in 0..<n { y[m0 &+ l] = rc.apply(acc[l]) }
   }
 
   @inline(__always) static func load8(_ p: UnsafePointer<Int32>) -> SIMD8<Int32> {

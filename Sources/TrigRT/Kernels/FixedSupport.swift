@@ -8,6 +8,10 @@ import FixedPoint
   slots[Int(i)].assumingMemoryBound(to: Int64.self)
 }
 
+@inline(__always) func raws32(_ slots: Slots, _ i: Int32) -> UnsafeMutablePointer<Int32> {
+  slots[Int(i)].assumingMemoryBound(to: Int32.self)
+}
+
 /// Per-layer counters: conversions into the accumulator (per product, per add) and into the
 /// result, and the range of the exact values before the result conversion.
 public struct LayerStats: Sendable, Equatable {

@@ -12,6 +12,8 @@ enum SlotBinding {
   case input(Int)
   case output(Int)
   case constant(UnsafeMutableRawPointer)
+  /// The shared per-step scratch region, after the arena and staging (not per sample).
+  case scratch
 }
 
 /// One step of the plan. Payloads hold only integers and raw pointers (trivial types), so
@@ -65,6 +67,8 @@ final class Plan: @unchecked Sendable {
   let stagingInputOffsets: [Int]
   let stagingOutputOffsets: [Int]
   let stagingBytesPerSample: Int
+  /// Bytes of the scratch region (independent of the batch).
+  let scratchBytes: Int
   let store: ConstantStore
   let layers: [LayerInfo]
   let elementSize: Int
@@ -76,10 +80,13 @@ final class Plan: @unchecked Sendable {
     var outputs: [FixedFormat]
     /// Number of fixed layers (LayerStats entries of an overflow report).
     var statsCount: Int
+    /// The run path's converters, one per input / output.
+    var quantizers: UnsafePointer<InputQuantizer>
+    var converters: UnsafePointer<OutputConverter>
   }
 
   init(steps: [Step], bindings: [SlotBinding], inputSlots: [Int32], outputSlots: [Int32], arenaBytesPerSample: Int,
-       stagingInputOffsets: [Int], stagingOutputOffsets: [Int], stagingBytesPerSample: Int, store: ConstantStore,
+       stagingInputOffsets: [Int], stagingOutputOffsets: [Int], stagingBytesPerSample: Int, scratchBytes: Int, store: ConstantStore,
        layers: [LayerInfo], elementSize: Int, fixed: FixedIO?) {
     let buf = UnsafeMutableBufferPointer<Step>.allocate(capacity: max(steps.count, 1))
     _ = buf.initialize(from: steps)
@@ -91,6 +98,7 @@ final class Plan: @unchecked Sendable {
     self.stagingInputOffsets = stagingInputOffsets
     self.stagingOutputOffsets = stagingOutputOffsets
     self.stagingBytesPerSample = stagingBytesPerSample
+    self.scratchBytes = scratchBytes
     self.store = store
     self.layers = layers
     self.elementSize = elementSize
@@ -106,7 +114,7 @@ final class Plan: @unchecked Sendable {
   func arenaBytes(maxBatch: Int) -> Int? {
     let per = arenaBytesPerSample + stagingBytesPerSample
     let (t, o) = per.multipliedReportingOverflow(by: maxBatch)
-    return o ? nil : t
+    return o ? nil : t + scratchBytes
   }
 }
 
@@ -163,6 +171,12 @@ enum Planner {
     // Lifetimes of arena slots, in step indices.
     var first = [Int32: Int](), last = [Int32: Int]()
     var steps: [Step] = []
+    var scratchBytes = 0
+    var scratchSlot: Int32 = -1
+    if fixed != nil {
+      scratchSlot = Int32(bindings.count)
+      bindings.append(.scratch)
+    }
     var infos: [LayerInfo] = []
     for (li, l) in g.layers.enumerated() {
       let ins = l.inputs.map { slot($0) }
@@ -173,7 +187,8 @@ enum Planner {
       if case .hls(let h) = l.op, let fx = fixed {
         let inFormats = l.inputs.map { fx.formats[g.root($0)]! }
         let (step, info) = try FixedPlanner.step(h, ins: ins, out: out, inputFormats: inFormats, valueShape: { g.values[$0].shape },
-                                                 store: store, statsIndex: statsCount, source: source)
+                                                 store: store, statsIndex: statsCount, scratch: scratchSlot, scratchBytes: &scratchBytes,
+                                                 source: source)
         statsCount += 1
         steps.append(step)
         infos.append(info)
@@ -202,11 +217,18 @@ enum Planner {
     for o in outputValues { stagingOut.append(layout.size + staging); staging += align(g.values[o].count * elementSize, alignment) }
     var io: Plan.FixedIO? = nil
     if let fx = fixed {
-      io = Plan.FixedIO(inputs: fx.inputFormats, outputs: outputValues.map { fx.formats[g.root($0)]! }, statsCount: Int(statsCount))
+      let outs = outputValues.map { fx.formats[g.root($0)]! }
+      let q = store.allocate(max(fx.inputFormats.count, 1), of: InputQuantizer.self)
+      for (i, f) in fx.inputFormats.enumerated() { (q + i).initialize(to: InputQuantizer(f)) }
+      let c = store.allocate(max(outs.count, 1), of: OutputConverter.self)
+      for (j, f) in outs.enumerated() { (c + j).initialize(to: OutputConverter(f)) }
+      io = Plan.FixedIO(inputs: fx.inputFormats, outputs: outs, statsCount: Int(statsCount),
+                        quantizers: UnsafePointer(q), converters: UnsafePointer(c))
     }
     return Plan(steps: steps, bindings: bindings, inputSlots: inputSlots, outputSlots: outputSlots,
                 arenaBytesPerSample: layout.size, stagingInputOffsets: stagingIn, stagingOutputOffsets: stagingOut,
-                stagingBytesPerSample: staging, store: store, layers: infos, elementSize: elementSize, fixed: io)
+                stagingBytesPerSample: staging, scratchBytes: align(scratchBytes, alignment), store: store, layers: infos,
+                elementSize: elementSize, fixed: io)
   }
 
   static func lowerStep(_ l: Layer, ins: [Int32], out: Int32, g: LoweredGraph, store: ConstantStore,

@@ -1,3 +1,4 @@
+import FixedPoint
 /// Owns the packed constants of a plan (weights, biases, broadcast operands): 64-byte aligned,
 /// allocated once at load, freed with the model. Kernels hold raw pointers into it.
 final class ConstantStore: @unchecked Sendable {
@@ -19,6 +20,15 @@ final class ConstantStore: @unchecked Sendable {
     for (i, v) in values.enumerated() { p[i] = v }
     return p
   }
+
+  /// A value of any type, owned by the store (e.g. a FixedCast that steps point to).
+  func box<T>(_ value: T) -> UnsafePointer<T> {
+    let p = allocate(1, of: T.self)
+    p.initialize(to: value)
+    return UnsafePointer(p)
+  }
+
+  func cast(_ c: FixedCast) -> UnsafePointer<FixedCast> { box(c) }
 
   func store(_ values: [Int]) -> UnsafeMutablePointer<Int> {
     let p = allocate(values.count, of: Int.self)

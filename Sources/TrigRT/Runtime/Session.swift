@@ -32,12 +32,14 @@ public final class Session: ManagedBuffer<SessionHeader, UInt8> {
   /// Fixed mode: inputs converted into their formats in the staging regions, steps run on raw
   /// integers, outputs converted back.
   @inline(__always)
-  func runFixed(_ fx: Plan.FixedIO, batch: Int, load: (Int, Int) -> Int64, store: (Int, Int, Int64) -> Void) {
+  func runFixed(_ fx: Plan.FixedIO, batch: Int, load: (borrowing InputQuantizer, Int, Int) -> Int64,
+                store: (borrowing OutputConverter, Int, Int, Int64) -> Void) {
     let h = header
     let plan = h.model.plan
     for (i, s) in plan.inputSlots.enumerated() {
       let stage = (h.arena + plan.stagingInputOffsets[i] * h.maxBatch).assumingMemoryBound(to: Int64.self)
-      for e in 0..<(batch &* h.model.inputs[i].count) { stage[e] = load(i, e) }
+      let q = fx.quantizers[i]
+      for e in 0..<(batch &* h.model.inputs[i].count) { stage[e] = load(q, i, e) }
       h.slots[Int(s)] = UnsafeMutableRawPointer(stage)
     }
     for (j, s) in plan.outputSlots.enumerated() {
@@ -46,7 +48,8 @@ public final class Session: ManagedBuffer<SessionHeader, UInt8> {
     Executor.execute(plan.steps, UnsafePointer(h.slots), batch: batch)
     for (j, _) in plan.outputSlots.enumerated() {
       let stage = (h.arena + plan.stagingOutputOffsets[j] * h.maxBatch).assumingMemoryBound(to: Int64.self)
-      for e in 0..<(batch &* h.model.outputs[j].count) { store(j, e, stage[e]) }
+      let c = fx.converters[j]
+      for e in 0..<(batch &* h.model.outputs[j].count) { store(c, j, e, stage[e]) }
     }
   }
 
@@ -77,6 +80,7 @@ public final class Session: ManagedBuffer<SessionHeader, UInt8> {
       case .arena(let off): h.slots[i] = h.arena + off * maxBatch
       case .constant(let p): h.slots[i] = p
       case .input, .output: h.slots[i] = h.arena   // bound on every run
+      case .scratch: h.slots[i] = h.arena + (model.plan.arenaBytesPerSample + model.plan.stagingBytesPerSample) * maxBatch
       }
     }
     return s
@@ -105,8 +109,8 @@ public final class Session: ManagedBuffer<SessionHeader, UInt8> {
     let h = header
     let plan = h.model.plan
     if let fx = plan.fixed {
-      runFixed(fx, batch: batch, load: { i, e in fx.inputs[i].quantize(inputs![i]![e]).raw },
-               store: { j, e, raw in outputs![j]![e] = fx.outputs[j].toFloat(raw) })
+      runFixed(fx, batch: batch, load: { q, i, e in q.quantize(inputs![i]![e]) },
+               store: { c, j, e, raw in outputs![j]![e] = c.float(raw) })
       return nil
     }
     for (i, s) in plan.inputSlots.enumerated() { h.slots[Int(s)] = UnsafeMutableRawPointer(mutating: inputs![i]!) }
@@ -124,8 +128,8 @@ public final class Session: ManagedBuffer<SessionHeader, UInt8> {
     let plan = h.model.plan
     let m = h.model
     if let fx = plan.fixed {
-      runFixed(fx, batch: batch, load: { i, e in fx.inputs[i].quantize(inputs![i]![e]).raw },
-               store: { j, e, raw in outputs![j]![e] = fx.outputs[j].toDouble(raw) })
+      runFixed(fx, batch: batch, load: { q, i, e in q.quantize(inputs![i]![e]) },
+               store: { c, j, e, raw in outputs![j]![e] = c.double(raw) })
       return nil
     }
     for (i, s) in plan.inputSlots.enumerated() {

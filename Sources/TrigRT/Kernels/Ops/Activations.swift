@@ -113,10 +113,10 @@ struct ActivationFixedStep {
   var count: Int
   var kind: Kind
   /// data_T → res_T.
-  var cast: FixedCast
+  var cast: UnsafePointer<FixedCast>
   /// LeakyReLU: alpha (raw in param_t) and the exact product → res_T conversion.
   var alpha: Int64
-  var alphaCast: FixedCast
+  var alphaCast: UnsafePointer<FixedCast>
   /// Clip / relu_max: bounds as raws of data_T (x < lo → res_T(lo-value), x > hi → res_T(hi)).
   var lo: Int64
   var hi: Int64
@@ -128,6 +128,8 @@ struct ActivationFixedStep {
   var divisor: Int
   var inputFractionalBits: Int
   var stats: Int32
+  /// linear / relu with data_T → res_T on lanes.
+  var lane: UnsafePointer<LaneCast>?
 }
 
 enum ActivationFixedKernel {
@@ -142,23 +144,46 @@ enum ActivationFixedKernel {
   }
 
   @inline(__always)
-  static func body<O: FixedObserver>(_ s: ActivationFixedStep, _ slots: Slots, _ batch: Int, _ o: inout O) {
+  static func lanes(_ s: ActivationFixedStep, _ lc: LaneCast, _ slots: Slots, _ batch: Int) {
     let x = UnsafePointer(raws(slots, s.x)), y = raws(slots, s.y)
     let n = batch &* s.count
+    let relu = s.kind == .relu
+    var i = 0
+    while i &+ 8 <= n {
+      let v = load8(x + i)
+      let c = lc.apply(v)
+      store8(relu ? c.replacing(with: 0, where: v .<= 0) : c, y + i)
+      i &+= 8
+    }
+    while i < n {
+      y[i] = relu && x[i] <= 0 ? 0 : lc.apply(x[i])
+      i &+= 1
+    }
+  }
+
+  @inline(__always)
+  static func body<O: FixedObserver>(_ s: ActivationFixedStep, _ slots: Slots, _ batch: Int, _ o: inout O) {
+    if !O.enabled, let lc = s.lane, s.kind == .linear || s.kind == .relu {
+      lanes(s, lc.pointee, slots, batch)
+      return
+    }
+    let x = UnsafePointer(raws(slots, s.x)), y = raws(slots, s.y)
+    let n = batch &* s.count
+    let cast = s.cast.pointee, alphaCast = s.alphaCast.pointee
     switch s.kind {
     case .linear:
-      for i in 0..<n { y[i] = s.cast.toResult(x[i], &o) }
+      for i in 0..<n { y[i] = cast.toResult(x[i], &o) }
     case .relu:
-      for i in 0..<n { y[i] = x[i] > 0 ? s.cast.toResult(x[i], &o) : 0 }
+      for i in 0..<n { y[i] = x[i] > 0 ? cast.toResult(x[i], &o) : 0 }
     case .leakyRelu:
       for i in 0..<n {
         let v = x[i]
-        y[i] = v > 0 ? s.cast.toResult(v, &o) : s.alphaCast.toResult(wide: Int128(s.alpha) &* Int128(v), &o)
+        y[i] = v > 0 ? cast.toResult(v, &o) : alphaCast.toResult(wide: Int128(s.alpha) &* Int128(v), &o)
       }
     case .clip:
       for i in 0..<n {
         let v = x[i]
-        y[i] = v < s.lo ? s.loResult : (v > s.hi ? s.hiResult : s.cast.toResult(v, &o))
+        y[i] = v < s.lo ? s.loResult : (v > s.hi ? s.hiResult : cast.toResult(v, &o))
       }
     case .table:
       guard let table = s.table else { return }

@@ -92,9 +92,9 @@ struct MergeFixedStep {
   /// Shifts that bring a and b to the common fractional bits (add/sub/avg/max/min).
   var shiftA: Int
   var shiftB: Int
-  var cast: FixedCast        // exact result → res_T
-  var castA: FixedCast       // data1_T → res_T (maximum/minimum)
-  var castB: FixedCast
+  var cast: UnsafePointer<FixedCast>        // exact result → res_T
+  var castA: UnsafePointer<FixedCast>       // data1_T → res_T (maximum/minimum)
+  var castB: UnsafePointer<FixedCast>
   var stats: Int32
 }
 
@@ -112,17 +112,18 @@ enum MergeFixedKernel {
   @inline(__always)
   static func body<O: FixedObserver>(_ s: MergeFixedStep, _ slots: Slots, _ batch: Int, _ o: inout O) {
     let pa = UnsafePointer(raws(slots, s.a)), pb = UnsafePointer(raws(slots, s.b)), y = raws(slots, s.y)
+    let cast = s.cast.pointee, castA = s.castA.pointee, castB = s.castB.pointee
     for n in 0..<batch {
       let ab = pa + n &* s.countA, bb = pb + n &* s.countB, yb = y + n &* s.count
       for i in 0..<s.count {
         let a = Int128(ab[i % s.countA]), b = Int128(bb[i % s.countB])
         let av = a << s.shiftA, bv = b << s.shiftB
         switch s.op {
-        case .add, .average: yb[i] = s.cast.toResult(wide: av &+ bv, &o)
-        case .sub: yb[i] = s.cast.toResult(wide: av &- bv, &o)
-        case .mul: yb[i] = s.cast.toResult(wide: a &* b, &o)
-        case .maximum: yb[i] = av > bv ? s.castA.toResult(wide: a, &o) : s.castB.toResult(wide: b, &o)
-        case .minimum: yb[i] = av < bv ? s.castA.toResult(wide: a, &o) : s.castB.toResult(wide: b, &o)
+        case .add, .average: yb[i] = cast.toResult(wide: av &+ bv, &o)
+        case .sub: yb[i] = cast.toResult(wide: av &- bv, &o)
+        case .mul: yb[i] = cast.toResult(wide: a &* b, &o)
+        case .maximum: yb[i] = av > bv ? castA.toResult(wide: a, &o) : castB.toResult(wide: b, &o)
+        case .minimum: yb[i] = av < bv ? castA.toResult(wide: a, &o) : castB.toResult(wide: b, &o)
         }
       }
     }

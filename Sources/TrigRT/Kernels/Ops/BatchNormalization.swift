@@ -53,8 +53,11 @@ struct NormalizeFixedStep {
   var bias: UnsafePointer<Int64>
   var productShift: Int       // left shift of the product to the common fractional bits
   var wide: Bool
-  var cast: FixedCast         // exact sum → res_T
+  var cast: UnsafePointer<FixedCast>         // exact sum → res_T
   var stats: Int32
+  /// Per-element (channels-last, one entry per element) with the cast on lanes.
+  var lane: UnsafePointer<LaneCast>?
+  var unitScale: Bool
 }
 
 enum NormalizeFixedKernel {
@@ -68,19 +71,52 @@ enum NormalizeFixedKernel {
     }
   }
 
+  /// Per-element scale and bias with an exact LaneCast: eight elements at a time.
+  @inline(__always)
+  static func lanes(_ s: NormalizeFixedStep, _ lc: LaneCast, _ slots: Slots, _ batch: Int) {
+    let x = UnsafePointer(raws(slots, s.x)), y = raws(slots, s.y)
+    let sh = SIMD8<Int64>(repeating: Int64(s.productShift))
+    let n = s.count
+    for b in 0..<batch {
+      let xb = x + b &* n, yb = y + b &* n
+      var i = 0
+      while i &+ 8 <= n {
+        var p = load8(xb + i)
+        if !s.unitScale { p = p &* load8(s.scale + i) }
+        store8(lc.apply((p &<< sh) &+ load8(s.bias + i)), yb + i)
+        i &+= 8
+      }
+      while i < n {
+        yb[i] = lc.apply(((xb[i] &* s.scale[i]) &<< Int64(s.productShift)) &+ s.bias[i])
+        i &+= 1
+      }
+    }
+  }
+
   @inline(__always)
   static func body<O: FixedObserver>(_ s: NormalizeFixedStep, _ slots: Slots, _ batch: Int, _ o: inout O) {
+    if !O.enabled, let lc = s.lane {
+      lanes(s, lc.pointee, slots, batch)
+      return
+    }
     let x = UnsafePointer(raws(slots, s.x)), y = raws(slots, s.y)
-    for b in 0..<batch {
-      let base = b &* s.count
-      for i in 0..<s.count {
-        let k = s.channelsLast ? i % s.channels : (i / s.inner) % s.channels
-        if s.wide {
-          let v = (Int128(x[base &+ i]) &* Int128(s.scale[k])) << s.productShift &+ Int128(s.bias[k])
-          y[base &+ i] = s.cast.toResult(wide: v, &o)
-        } else {
-          let v = ((x[base &+ i] &* s.scale[k]) &<< s.productShift) &+ s.bias[k]
-          y[base &+ i] = s.cast.toResult(v, &o)
+    let cast = s.cast.pointee
+    let shift = s.productShift
+    // Elements run in blocks of `inner` that share one entry k; channels-last repeats k = 0…C−1.
+    let blocks = s.channelsLast ? s.count / s.channels : s.count / (s.inner &* s.channels)
+    let inner = s.channelsLast ? 1 : s.inner
+    var i = 0
+    for _ in 0..<(batch &* blocks) {
+      for k in 0..<s.channels {
+        let sc = s.scale[k], bi = s.bias[k]
+        for _ in 0..<inner {
+          if s.wide {
+            let v = (Int128(x[i]) &* Int128(sc)) << shift &+ Int128(bi)
+            y[i] = cast.toResult(wide: v, &o)
+          } else {
+            y[i] = cast.toResult(((x[i] &* sc) &<< shift) &+ bi, &o)
+          }
+          i &+= 1
         }
       }
     }

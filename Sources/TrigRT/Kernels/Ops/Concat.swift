@@ -90,8 +90,8 @@ enum ConcatFixedKernel {
       for j in 0..<s.count {
         let blk = s.blocks[j]
         let src = UnsafePointer(raws(slots, s.inputs[j])) + r &* blk
-        let c = s.casts[j]
-        for e in 0..<blk { y[off &+ e] = c.toResult(src[e], &o) }
+        let c = s.casts + j
+        for e in 0..<blk { y[off &+ e] = c.pointee.toResult(src[e], &o) }
         off &+= blk
       }
     }

@@ -88,21 +88,21 @@ struct SoftmaxFixedStep {
   var slice: Int
   var inner: Int
   // stable / latency
-  var normCast: FixedCast          // x_max − x_i (exact) → inp_norm_t
+  var normCast: UnsafePointer<FixedCast>          // x_max − x_i (exact) → inp_norm_t
   var indexWidth: Int              // width of the type the exp table is addressed by
   var expBits: Int
   var expAccum: UnsafePointer<Int64>?   // exp_table entries converted into accum_t
-  var sumCast: FixedCast           // accum_t + accum_t → accum_t (the reduce tree's Op_add)
-  var toInvInput: FixedCast        // accum_t → inv_inp_t
+  var sumCast: UnsafePointer<FixedCast>           // accum_t + accum_t → accum_t (the reduce tree's Op_add)
+  var toInvInput: UnsafePointer<FixedCast>        // accum_t → inv_inp_t
   var invWidth: Int
   var invBits: Int
   var invTable: UnsafePointer<Int64>?
-  var resultCast: FixedCast        // accum_t · inv_table_t (exact) → res_T
+  var resultCast: UnsafePointer<FixedCast>        // accum_t · inv_table_t (exact) → res_T
   // legacy
   var legacyExp: UnsafePointer<Int64>?    // table_t raws
   var legacyInvResult: UnsafePointer<Int64>?  // invert table converted into res_T
   var legacyOne: Int64             // table_t(1)
-  var legacySum: FixedCast         // table_t + table_t → table_t
+  var legacySum: UnsafePointer<FixedCast>         // table_t + table_t → table_t
   var expSize: Int
   var invSize: Int
   var dataFractionalBits: Int
@@ -142,24 +142,25 @@ enum SoftmaxFixedKernel {
 
   /// `reduce<accum_t, N, Op_add>`: split into 2^floor(log2(N−1)) and the rest, recursively; each
   /// add converted into accum_t.
-  static func reduce(_ v: UnsafePointer<Int64>, _ n: Int, stride: Int, _ c: FixedCast) -> Int64 {
+  static func reduce(_ v: UnsafePointer<Int64>, _ n: Int, stride: Int, _ cp: FixedCast) -> Int64 {
     if n == 1 { return v[0] }
-    if n == 2 { return c.apply(wide: Int128(v[0]) &+ Int128(v[stride])) }
+    if n == 2 { return cp.apply(wide: Int128(v[0]) &+ Int128(v[stride])) }
     var left = 1
     while left * 2 <= n - 1 { left *= 2 }
-    let a = reduce(v, left, stride: stride, c), b = reduce(v + left &* stride, n - left, stride: stride, c)
-    return c.apply(wide: Int128(a) &+ Int128(b))
+    let a = reduce(v, left, stride: stride, cp), b = reduce(v + left &* stride, n - left, stride: stride, cp)
+    return cp.apply(wide: Int128(a) &+ Int128(b))
   }
 
   @inline(__always)
   static func expNormalised<O: FixedObserver>(_ s: SoftmaxFixedStep, _ x: UnsafePointer<Int64>, _ y: UnsafeMutablePointer<Int64>, _ o: inout O) {
     guard let expAccum = s.expAccum, let invTable = s.invTable else { return }
     let st = s.inner
+    let normCast = s.normCast.pointee, sumCast = s.sumCast.pointee, resultCast = s.resultCast.pointee
     if s.impl == .stable {
       var mx = x[0]
       for j in 1..<s.slice where x[j &* st] > mx { mx = x[j &* st] }
       for j in 0..<s.slice {
-        let d = s.normCast.apply(mx &- x[j &* st])
+        let d = normCast.apply(mx &- x[j &* st])
         y[j &* st] = expAccum[SoftmaxTables.index(d, width: s.indexWidth, bits: s.expBits)]
       }
     } else {
@@ -167,10 +168,10 @@ enum SoftmaxFixedKernel {
         y[j &* st] = expAccum[SoftmaxTables.index(x[j &* st], width: s.indexWidth, bits: s.expBits)]
       }
     }
-    let sum = s.toInvInput.apply(reduce(UnsafePointer(y), s.slice, stride: st, s.sumCast))
+    let sum = s.toInvInput.pointee.apply(reduce(UnsafePointer(y), s.slice, stride: st, sumCast))
     let inv = invTable[SoftmaxTables.index(sum, width: s.invWidth, bits: s.invBits)]
     for j in 0..<s.slice {
-      y[j &* st] = s.resultCast.toResult(wide: Int128(y[j &* st]) &* Int128(inv), &o)
+      y[j &* st] = resultCast.toResult(wide: Int128(y[j &* st]) &* Int128(inv), &o)
     }
   }
 
@@ -178,6 +179,7 @@ enum SoftmaxFixedKernel {
   static func legacy<O: FixedObserver>(_ s: SoftmaxFixedStep, _ x: UnsafePointer<Int64>, _ y: UnsafeMutablePointer<Int64>, _ o: inout O) {
     guard let expT = s.legacyExp, let invR = s.legacyInvResult else { return }
     let st = s.inner
+    let legacySum = s.legacySum.pointee
     let half = Int32(truncatingIfNeeded: s.expSize / 2)
     // y holds the results; exp_res[i] for every i is computed before any result is written.
     // hls4ml computes all exp_res first, then inverts: do the same, keeping exp_res in y.
@@ -194,7 +196,7 @@ enum SoftmaxFixedKernel {
           if idx > Int32(s.expSize &- 1) { idx = Int32(s.expSize &- 1) }
           e = expT[Int(idx)]
         }
-        acc = s.legacySum.apply(acc &+ e)
+        acc = legacySum.apply(acc &+ e)
       }
       y[i &* st] = acc
     }

@@ -1,0 +1,82 @@
+/// Conversions at the model boundary on the run path: float/double inputs into the input
+/// format (what hls4ml's bridge does with `nnet::convert_data`: ap_fixed(double) with the type's
+/// Q/O), and raw outputs back to double/float. Each has an exact fast path for the common case
+/// and falls back to FixedFormat's complete implementation (NaN, ±inf, huge or subnormal
+/// values, integer kinds), so results are always those of FixedFormat.
+import FixedPoint
+
+struct InputQuantizer {
+  let format: FixedFormat
+  /// 2^F, exact.
+  let scale: Double
+  let fast: Bool
+  /// Raw integers at the target's resolution → the target (the overflow rule only).
+  let overflow: FixedCast
+
+  init(_ f: FixedFormat) {
+    format = f
+    let fb = f.fractionalBits
+    fast = f.kind == .apFixed && fb >= -900 && fb <= 900
+    scale = fast ? Double(sign: .plus, exponent: fb, significand: 1) : 1
+    let source = (try? ExactFormat(width: 64, integerBits: 64 - fb, isSigned: true)) ?? f.exact
+    overflow = FixedCast(from: source, to: f)
+  }
+
+  @inline(__always)
+  func quantize(_ x: Double) -> Int64 {
+    let y = x * scale
+    guard fast, y.magnitude < 0x1p62, y.isNormal || x == 0 else { return format.quantize(x).raw }
+    let t = y.rounded(.down)
+    let frac = y - t                 // exact, in [0, 1)
+    let ti = Int64(t)
+    let negative = x < 0
+    let inc: Bool
+    switch format.quantization {
+    case .trn: inc = false
+    case .trnZero: inc = negative && frac != 0
+    case .rnd: inc = frac >= 0.5
+    case .rndZero: inc = frac > 0.5 || (frac == 0.5 && negative)
+    case .rndMinInf: inc = frac > 0.5
+    case .rndInf: inc = frac > 0.5 || (frac == 0.5 && !negative)
+    case .rndConv: inc = frac > 0.5 || (frac == 0.5 && ti & 1 != 0)
+    case .rndConvOdd: inc = frac > 0.5 || (frac == 0.5 && ti & 1 == 0)
+    }
+    return overflow.apply(ti &+ (inc ? 1 : 0))
+  }
+
+  @inline(__always)
+  func quantize(_ x: Float) -> Int64 { quantize(Double(x)) }
+}
+
+struct OutputConverter {
+  let format: FixedFormat
+  /// 2^−F, exact.
+  let scale: Double
+  let fastDouble: Bool
+  let fastFloat: Bool
+
+  init(_ f: FixedFormat) {
+    format = f
+    let fb = f.fractionalBits
+    let ap = f.kind == .apFixed
+    fastDouble = ap && f.width <= 53 && fb >= -900 && fb <= 900
+    fastFloat = ap && f.width <= 63 && fb >= -60 && fb <= 100
+    scale = Double(sign: .plus, exponent: -max(-900, min(900, fb)), significand: 1)
+  }
+
+  /// Exact: |raw| < 2^53 converts exactly, and scaling by a power of two is exact for normal results.
+  @inline(__always)
+  func double(_ raw: Int64) -> Double {
+    guard fastDouble else { return format.toDouble(raw) }
+    let r = Double(raw) * scale
+    return r.isNormal || raw == 0 ? r : format.toDouble(raw)
+  }
+
+  /// Rounded once (Int64 → Float is round-to-nearest-even), then scaled exactly.
+  @inline(__always)
+  func float(_ raw: Int64) -> Float {
+    guard fastFloat else { return format.toFloat(raw) }
+    let r = Float(raw) * Float(scale)
+    return r.isNormal || raw == 0 ? r : format.toFloat(raw)
+  }
+}

@@ -1,0 +1,143 @@
+/// LaneCast: a FixedCast specialised at plan time into branch-free integer arithmetic on eight
+/// Int64 lanes, for the element-wise fixed-point kernels. The planner builds one only where it
+/// is exactly FixedCast's conversion for every value the source format can hold (`make`
+/// returns nil otherwise, and the kernel keeps FixedCast); tests compare the two on random
+/// formats and values.
+///
+/// The conversion of a source raw r (F_s fractional bits) into a target with F_t:
+///  1. resolution: d = F_s − F_t > 0: t = r >> d, rem = r − (t << d),
+///     q = t + ((rem + c0 + (r < 0 ? cs : 0) + (t odd ? cl : 0)) >> d)   (the Q mode's rule);
+///     d < 0: q = r << −d;
+///  2. range: q in [lo, hi] stays; otherwise AP_WRAP keeps the low W bits (sign- or
+///     zero-extended), AP_SAT clamps, AP_SAT_ZERO gives 0, AP_SAT_SYM clamps to ±max.
+import FixedPoint
+
+struct LaneCast {
+  enum Overflow: UInt8 { case none, wrapSigned, wrapUnsigned, sat, satZero }
+  var rightShift: Int64
+  var leftShift: Int64
+  var c0: Int64
+  var cs: Int64
+  var cl: Int64
+  var overflow: Overflow
+  var lo: Int64
+  var hi: Int64
+  /// 64 − W for the wrap.
+  var wrapShift: Int64
+
+  /// The lane version of `FixedCast(from: source, to: target)`, or nil when it would not be
+  /// exact (wide sources, AP_WRAP with saturation bits, integer kinds, extreme shifts).
+  static func make(from source: ExactFormat, to target: FixedFormat) -> LaneCast? {
+    guard target.kind == .apFixed, source.width <= 62, target.width <= 62 else { return nil }
+    let d = source.fractionalBits - target.fractionalBits
+    var c = LaneCast(rightShift: 0, leftShift: 0, c0: 0, cs: 0, cl: 0, overflow: .none, lo: 0, hi: 0, wrapShift: Int64(64 - target.width))
+    if d > 0 {
+      guard d <= 60, let r = ProductRounding.rightShift(target.quantization, min(d, 29)) else { return nil }
+      if d > 29 {
+        // Constants of the rule for wider shifts, computed the same way in 64 bits.
+        let half = Int64(1) << (d - 1), all = (Int64(1) << d) - 1
+        switch target.quantization {
+        case .trn: (c.c0, c.cs, c.cl) = (0, 0, 0)
+        case .trnZero: (c.c0, c.cs, c.cl) = (0, all, 0)
+        case .rnd: (c.c0, c.cs, c.cl) = (half, 0, 0)
+        case .rndZero: (c.c0, c.cs, c.cl) = (half - 1, 1, 0)
+        case .rndMinInf: (c.c0, c.cs, c.cl) = (half - 1, 0, 0)
+        case .rndInf: (c.c0, c.cs, c.cl) = (half, -1, 0)
+        case .rndConv: (c.c0, c.cs, c.cl) = (half - 1, 0, 1)
+        case .rndConvOdd: (c.c0, c.cs, c.cl) = (half, 0, -1)
+        }
+      } else {
+        (c.c0, c.cs, c.cl) = (Int64(r.c0), Int64(r.cs), Int64(r.cl))
+      }
+      c.rightShift = Int64(d)
+    } else if d < 0 {
+      // The shifted source must stay inside Int64 with a spare bit.
+      guard source.width - d <= 62 else { return nil }
+      c.leftShift = Int64(-d)
+    }
+    // Range of quantized values and what happens outside it.
+    let signed = target.isSigned, w = target.width
+    let maxRaw: Int64 = signed ? (Int64(1) << (w - 1)) - 1 : (Int64(1) << w) - 1
+    let minRaw: Int64 = signed ? -(Int64(1) << (w - 1)) : 0
+    switch target.overflow {
+    case .wrap:
+      guard target.saturationBits == 0 else { return nil }
+      c.overflow = signed ? .wrapSigned : .wrapUnsigned
+      c.lo = minRaw; c.hi = maxRaw
+    case .sat:
+      c.overflow = .sat; c.lo = minRaw; c.hi = maxRaw
+    case .satZero:
+      c.overflow = .satZero; c.lo = minRaw; c.hi = maxRaw
+    case .satSym:
+      c.overflow = .sat; c.lo = signed && w > 1 ? -maxRaw : minRaw; c.hi = maxRaw
+    }
+    // No overflow handling needed when every source value lands in range.
+    if let range = source.rawRange {
+      let f = FixedCast(from: source, to: target)
+      if !f.canOverflow && range.lowerBound >= Int128(Int64.min / 4) && range.upperBound <= Int128(Int64.max / 4) { c.overflow = .none }
+    }
+    return c
+  }
+
+  @inline(__always)
+  func apply(_ r: SIMD8<Int64>) -> SIMD8<Int64> {
+    var q: SIMD8<Int64>
+    if rightShift > 0 {
+      let sh = SIMD8<Int64>(repeating: rightShift)
+      let t = r &>> sh
+      let rem = r &- (t &<< sh)
+      let sign = r &>> 63
+      let lsb = SIMD8<Int64>.zero &- (t & 1)
+      q = t &+ ((rem &+ SIMD8(repeating: c0) &+ (sign & SIMD8(repeating: cs)) &+ (lsb & SIMD8(repeating: cl))) &>> sh)
+    } else if leftShift > 0 {
+      q = r &<< SIMD8(repeating: leftShift)
+    } else {
+      q = r
+    }
+    switch overflow {
+    case .none:
+      return q
+    case .wrapSigned:
+      let s = SIMD8<Int64>(repeating: wrapShift)
+      return (q &<< s) &>> s
+    case .wrapUnsigned:
+      let s = SIMD8<UInt64>(repeating: UInt64(wrapShift))
+      return SIMD8<Int64>(truncatingIfNeeded: (SIMD8<UInt64>(truncatingIfNeeded: q) &<< s) &>> s)
+    case .sat:
+      let l = SIMD8<Int64>(repeating: lo), h = SIMD8<Int64>(repeating: hi)
+      return q.replacing(with: l, where: q .< l).replacing(with: h, where: q .> h)
+    case .satZero:
+      let l = SIMD8<Int64>(repeating: lo), h = SIMD8<Int64>(repeating: hi)
+      return q.replacing(with: 0, where: (q .< l) .| (q .> h))
+    }
+  }
+
+  @inline(__always)
+  func apply(_ r: Int64) -> Int64 {
+    var q: Int64
+    if rightShift > 0 {
+      let t = r &>> rightShift
+      let rem = r &- (t &<< rightShift)
+      q = t &+ ((rem &+ c0 &+ ((r &>> 63) & cs) &+ ((0 &- (t & 1)) & cl)) &>> rightShift)
+    } else if leftShift > 0 {
+      q = r &<< leftShift
+    } else {
+      q = r
+    }
+    switch overflow {
+    case .none: return q
+    case .wrapSigned: return (q &<< wrapShift) &>> wrapShift
+    case .wrapUnsigned: return Int64(bitPattern: (UInt64(bitPattern: q) &<< UInt64(wrapShift)) &>> UInt64(wrapShift))
+    case .sat: return q < lo ? lo : (q > hi ? hi : q)
+    case .satZero: return q < lo || q > hi ? 0 : q
+    }
+  }
+}
+
+@inline(__always) func load8(_ p: UnsafePointer<Int64>) -> SIMD8<Int64> {
+  UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Int64>.self)
+}
+
+@inline(__always) func store8(_ v: SIMD8<Int64>, _ p: UnsafeMutablePointer<Int64>) {
+  UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Int64>.self)
+}
