@@ -12,6 +12,7 @@ struct InputQuantizer {
   let fast: Bool
   /// Raw integers at the target's resolution → the target (the overflow rule only).
   let overflow: FixedCast
+  let lane: LaneCast?
 
   init(_ f: FixedFormat) {
     format = f
@@ -20,12 +21,14 @@ struct InputQuantizer {
     scale = fast ? Double(sign: .plus, exponent: fb, significand: 1) : 1
     let source = (try? ExactFormat(width: 64, integerBits: 64 - fb, isSigned: true)) ?? f.exact
     overflow = FixedCast(from: source, to: f)
+    // Quantized values of magnitude < 2^60 (the guard below) as a 62-bit source.
+    lane = (try? ExactFormat(width: 62, integerBits: 62 - fb, isSigned: true)).flatMap { LaneCast.make(from: $0, to: f) }
   }
 
   @inline(__always)
   func quantize(_ x: Double) -> Int64 {
     let y = x * scale
-    guard fast, y.magnitude < 0x1p62, y.isNormal || x == 0 else { return format.quantize(x).raw }
+    guard fast, y.magnitude < 0x1p60, y.isNormal || x == 0 else { return format.quantize(x).raw }
     let t = y.rounded(.down)
     let frac = y - t                 // exact, in [0, 1)
     let ti = Int64(t)
@@ -41,7 +44,9 @@ struct InputQuantizer {
     case .rndConv: inc = frac > 0.5 || (frac == 0.5 && ti & 1 != 0)
     case .rndConvOdd: inc = frac > 0.5 || (frac == 0.5 && ti & 1 == 0)
     }
-    return overflow.apply(ti &+ (inc ? 1 : 0))
+    let q = ti &+ (inc ? 1 : 0)
+    if let l = lane { return l.apply(q) }
+    return overflow.apply(q)
   }
 
   @inline(__always)

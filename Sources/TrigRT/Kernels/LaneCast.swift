@@ -141,3 +141,101 @@ struct LaneCast {
 @inline(__always) func store8(_ v: SIMD8<Int64>, _ p: UnsafeMutablePointer<Int64>) {
   UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Int64>.self)
 }
+
+// MARK: - Static specialisation
+//
+// A loop calling `apply` would test the shift and overflow kinds on every element. Kernels
+// instead hand a `LaneLoop` to `specialise`, which picks the concrete (shift, range) policies
+// once, so the loop body is straight-line code.
+
+protocol LaneShift {
+  static func apply(_ r: SIMD8<Int64>, _ c: LaneCast) -> SIMD8<Int64>
+  static func apply(_ r: Int64, _ c: LaneCast) -> Int64
+}
+protocol LaneRange {
+  static func apply(_ q: SIMD8<Int64>, _ c: LaneCast) -> SIMD8<Int64>
+  static func apply(_ q: Int64, _ c: LaneCast) -> Int64
+}
+
+enum NoShift: LaneShift {
+  @inline(__always) static func apply(_ r: SIMD8<Int64>, _ c: LaneCast) -> SIMD8<Int64> { r }
+  @inline(__always) static func apply(_ r: Int64, _ c: LaneCast) -> Int64 { r }
+}
+enum LeftShift: LaneShift {
+  @inline(__always) static func apply(_ r: SIMD8<Int64>, _ c: LaneCast) -> SIMD8<Int64> { r &<< SIMD8(repeating: c.leftShift) }
+  @inline(__always) static func apply(_ r: Int64, _ c: LaneCast) -> Int64 { r &<< c.leftShift }
+}
+enum RightShift: LaneShift {
+  @inline(__always) static func apply(_ r: SIMD8<Int64>, _ c: LaneCast) -> SIMD8<Int64> {
+    let sh = SIMD8<Int64>(repeating: c.rightShift)
+    let t = r &>> sh
+    let rem = r &- (t &<< sh)
+    let sign = r &>> 63
+    let lsb = SIMD8<Int64>.zero &- (t & 1)
+    return t &+ ((rem &+ SIMD8(repeating: c.c0) &+ (sign & SIMD8(repeating: c.cs)) &+ (lsb & SIMD8(repeating: c.cl))) &>> sh)
+  }
+  @inline(__always) static func apply(_ r: Int64, _ c: LaneCast) -> Int64 {
+    let t = r &>> c.rightShift
+    let rem = r &- (t &<< c.rightShift)
+    return t &+ ((rem &+ c.c0 &+ ((r &>> 63) & c.cs) &+ ((0 &- (t & 1)) & c.cl)) &>> c.rightShift)
+  }
+}
+enum InRange: LaneRange {
+  @inline(__always) static func apply(_ q: SIMD8<Int64>, _ c: LaneCast) -> SIMD8<Int64> { q }
+  @inline(__always) static func apply(_ q: Int64, _ c: LaneCast) -> Int64 { q }
+}
+enum WrapSigned: LaneRange {
+  @inline(__always) static func apply(_ q: SIMD8<Int64>, _ c: LaneCast) -> SIMD8<Int64> {
+    let s = SIMD8<Int64>(repeating: c.wrapShift)
+    return (q &<< s) &>> s
+  }
+  @inline(__always) static func apply(_ q: Int64, _ c: LaneCast) -> Int64 { (q &<< c.wrapShift) &>> c.wrapShift }
+}
+enum WrapUnsigned: LaneRange {
+  @inline(__always) static func apply(_ q: SIMD8<Int64>, _ c: LaneCast) -> SIMD8<Int64> {
+    let s = SIMD8<UInt64>(repeating: UInt64(c.wrapShift))
+    return SIMD8<Int64>(truncatingIfNeeded: (SIMD8<UInt64>(truncatingIfNeeded: q) &<< s) &>> s)
+  }
+  @inline(__always) static func apply(_ q: Int64, _ c: LaneCast) -> Int64 {
+    Int64(bitPattern: (UInt64(bitPattern: q) &<< UInt64(c.wrapShift)) &>> UInt64(c.wrapShift))
+  }
+}
+enum Saturate: LaneRange {
+  @inline(__always) static func apply(_ q: SIMD8<Int64>, _ c: LaneCast) -> SIMD8<Int64> {
+    let l = SIMD8<Int64>(repeating: c.lo), h = SIMD8<Int64>(repeating: c.hi)
+    return q.replacing(with: l, where: q .< l).replacing(with: h, where: q .> h)
+  }
+  @inline(__always) static func apply(_ q: Int64, _ c: LaneCast) -> Int64 { q < c.lo ? c.lo : (q > c.hi ? c.hi : q) }
+}
+enum SaturateZero: LaneRange {
+  @inline(__always) static func apply(_ q: SIMD8<Int64>, _ c: LaneCast) -> SIMD8<Int64> {
+    let l = SIMD8<Int64>(repeating: c.lo), h = SIMD8<Int64>(repeating: c.hi)
+    return q.replacing(with: 0, where: (q .< l) .| (q .> h))
+  }
+  @inline(__always) static func apply(_ q: Int64, _ c: LaneCast) -> Int64 { q < c.lo || q > c.hi ? 0 : q }
+}
+
+/// A loop body written once and instantiated per (shift, range) policy pair.
+protocol LaneLoop {
+  func run<S: LaneShift, R: LaneRange>(_ c: LaneCast, _: S.Type, _: R.Type)
+}
+
+extension LaneCast {
+  @inline(__always)
+  func specialise<L: LaneLoop>(_ loop: L) {
+    if rightShift > 0 { specialiseRange(loop, RightShift.self) }
+    else if leftShift > 0 { specialiseRange(loop, LeftShift.self) }
+    else { specialiseRange(loop, NoShift.self) }
+  }
+
+  @inline(__always)
+  func specialiseRange<L: LaneLoop, S: LaneShift>(_ loop: L, _ s: S.Type) {
+    switch overflow {
+    case .none: loop.run(self, S.self, InRange.self)
+    case .wrapSigned: loop.run(self, S.self, WrapSigned.self)
+    case .wrapUnsigned: loop.run(self, S.self, WrapUnsigned.self)
+    case .sat: loop.run(self, S.self, Saturate.self)
+    case .satZero: loop.run(self, S.self, SaturateZero.self)
+    }
+  }
+}

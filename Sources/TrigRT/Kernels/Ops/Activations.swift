@@ -143,22 +143,32 @@ enum ActivationFixedKernel {
     }
   }
 
+  /// linear and relu, eight lanes at a time, specialised on the cast's policies.
+  struct Lanes: LaneLoop {
+    let x: UnsafePointer<Int64>
+    let y: UnsafeMutablePointer<Int64>
+    let n: Int
+    let relu: Bool
+
+    @inline(__always)
+    func run<S: LaneShift, R: LaneRange>(_ c: LaneCast, _: S.Type, _: R.Type) {
+      var i = 0
+      while i &+ 8 <= n {
+        let v = load8(x + i)
+        let q = R.apply(S.apply(v, c), c)
+        store8(relu ? q.replacing(with: 0, where: v .<= 0) : q, y + i)
+        i &+= 8
+      }
+      while i < n {
+        y[i] = relu && x[i] <= 0 ? 0 : R.apply(S.apply(x[i], c), c)
+        i &+= 1
+      }
+    }
+  }
+
   @inline(__always)
   static func lanes(_ s: ActivationFixedStep, _ lc: LaneCast, _ slots: Slots, _ batch: Int) {
-    let x = UnsafePointer(raws(slots, s.x)), y = raws(slots, s.y)
-    let n = batch &* s.count
-    let relu = s.kind == .relu
-    var i = 0
-    while i &+ 8 <= n {
-      let v = load8(x + i)
-      let c = lc.apply(v)
-      store8(relu ? c.replacing(with: 0, where: v .<= 0) : c, y + i)
-      i &+= 8
-    }
-    while i < n {
-      y[i] = relu && x[i] <= 0 ? 0 : lc.apply(x[i])
-      i &+= 1
-    }
+    lc.specialise(Lanes(x: UnsafePointer(raws(slots, s.x)), y: raws(slots, s.y), n: batch &* s.count, relu: s.kind == .relu))
   }
 
   @inline(__always)

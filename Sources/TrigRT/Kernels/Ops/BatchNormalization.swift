@@ -72,25 +72,37 @@ enum NormalizeFixedKernel {
   }
 
   /// Per-element scale and bias with an exact LaneCast: eight elements at a time.
-  @inline(__always)
-  static func lanes(_ s: NormalizeFixedStep, _ lc: LaneCast, _ slots: Slots, _ batch: Int) {
-    let x = UnsafePointer(raws(slots, s.x)), y = raws(slots, s.y)
-    let sh = SIMD8<Int64>(repeating: Int64(s.productShift))
-    let n = s.count
-    for b in 0..<batch {
-      let xb = x + b &* n, yb = y + b &* n
-      var i = 0
-      while i &+ 8 <= n {
-        var p = load8(xb + i)
-        if !s.unitScale { p = p &* load8(s.scale + i) }
-        store8(lc.apply((p &<< sh) &+ load8(s.bias + i)), yb + i)
-        i &+= 8
-      }
-      while i < n {
-        yb[i] = lc.apply(((xb[i] &* s.scale[i]) &<< Int64(s.productShift)) &+ s.bias[i])
-        i &+= 1
+  struct Lanes: LaneLoop {
+    let s: NormalizeFixedStep
+    let x: UnsafePointer<Int64>
+    let y: UnsafeMutablePointer<Int64>
+    let batch: Int
+
+    @inline(__always)
+    func run<S: LaneShift, R: LaneRange>(_ c: LaneCast, _: S.Type, _: R.Type) {
+      let shift = Int64(s.productShift)
+      let sh = SIMD8<Int64>(repeating: shift)
+      let n = s.count
+      for b in 0..<batch {
+        let xb = x + b &* n, yb = y + b &* n
+        var i = 0
+        while i &+ 8 <= n {
+          var p = load8(xb + i)
+          if !s.unitScale { p = p &* load8(s.scale + i) }
+          store8(R.apply(S.apply((p &<< sh) &+ load8(s.bias + i), c), c), yb + i)
+          i &+= 8
+        }
+        while i < n {
+          yb[i] = R.apply(S.apply(((xb[i] &* s.scale[i]) &<< shift) &+ s.bias[i], c), c)
+          i &+= 1
+        }
       }
     }
+  }
+
+  @inline(__always)
+  static func lanes(_ s: NormalizeFixedStep, _ lc: LaneCast, _ slots: Slots, _ batch: Int) {
+    lc.specialise(Lanes(s: s, x: UnsafePointer(raws(slots, s.x)), y: raws(slots, s.y), batch: batch))
   }
 
   @inline(__always)
