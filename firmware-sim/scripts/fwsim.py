@@ -432,6 +432,12 @@ def _struct_fields(body: str, typedefs: dict[str, str]) -> dict:
     return {"constants": consts, "types": types, "templates": usings}
 
 
+# Generated calls whose argument list is not (input, output, weights...).
+MERGE_FUNCTIONS = {"add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate1d",
+                   "concatenate2d", "concatenate3d", "dot1d"}
+PARAM_ACTIVATIONS = {"leaky_relu", "thresholded_relu", "elu", "prelu"}
+NO_RESULT_TYPE_ARG = {"normalize_binary_tanh", "normalize_ternary_tanh"}
+
 # Which of a softmax config's types each implementation reads (nnet_activation.h, 1.3.0).
 SOFTMAX_TYPES_USED = {
     "stable": ["inp_norm_t (x_max - x_i)", "exp_table_t (entries, indexed by top bits of inp_norm_t)",
@@ -474,7 +480,13 @@ def summarize_project(prj_dir: str) -> dict:
     bases = _base_struct_defaults(fw)
 
     sig = re.search(rf"void\s+{PROJECT}\s*\((.*?)\)\s*\{{", top, re.S).group(1)
-    ports = [dict(zip(("type", "name", "size"), m.groups())) for m in re.finditer(r"(\w+)\s+(\w+)\[(\d+)\]", sig)]
+    ports = [dict(zip(("type", "name", "size"), m.groups())) for m in re.finditer(r"(\w+)\s+(\w+)\[([\d*]+)\]", sig)]
+    # local arrays (io_parallel): "layer5_t layer5_out[8];" and in-place aliases "auto& layer8_out = global_in;"
+    declared = {m.group(2): m.group(1) for m in re.finditer(r"^\s*(\w+)\s+(\w+)\[[\d*]+\];", top, re.M)}
+    declared.update({p["name"]: p["type"] for p in ports})
+    for m in re.finditer(r"^\s*auto&\s+(\w+)\s*=\s*(\w+);", top, re.M):
+        if m.group(2) in declared:
+            declared[m.group(1)] = declared[m.group(2)]
 
     weights = {}
     for m in re.finditer(r"load_weights_from_txt<\s*(\w+)\s*,\s*(\d+)\s*>\(\s*(\w+)\s*,\s*\"([^\"]+)\"", top):
@@ -491,7 +503,7 @@ def summarize_project(prj_dir: str) -> dict:
         "function": "bridge: nnet::convert_data<double, input_t> (each double converted into input_t with its Q/O)",
         "output_var": inp["name"],
         "result_t": {"typedef": inp["type"], **parse_cpp_type(_resolve(inp["type"], typedefs))},
-        "n_out": int(inp["size"]),
+        "n_out": int(np.prod([int(d) for d in inp["size"].split("*")])),
     }]
     for m in re.finditer(r"nnet::(\w+)<([^>]*)>\(([^)]*)\);\s*//\s*(\S+)", top):
         fn, targs, cargs, lname = m.groups()
@@ -500,18 +512,34 @@ def summarize_project(prj_dir: str) -> dict:
         cfg_name = targs[-1]
         st = structs.get(cfg_name, {})
         fields = _struct_fields(st.get("body", ""), typedefs) if st else {}
+        # argument layout of the call: (inputs..., [param], output, weights...)
+        if fn in MERGE_FUNCTIONS:          # nnet::add<in1_t, in2_t, res_t, cfg>(in1, in2, res)
+            n_data_in, param = 2, False
+        elif fn in PARAM_ACTIVATIONS:      # nnet::leaky_relu<in_t, param_t, res_t, cfg>(in, param, res)
+            n_data_in, param = 1, True
+        else:                              # nnet::dense<in_t, res_t, cfg>(in, res, w, b)
+            n_data_in, param = 1, False
+        res_i = n_data_in + (1 if param else 0)
+        if fn in NO_RESULT_TYPE_ARG:       # nnet::normalize_binary_tanh<in_t, cfg>(in, res, threshold)
+            targs = targs[:1] + [declared.get(cargs[1], "?")] + targs[1:]
         layer = {
             "name": lname,
             "function": f"nnet::{fn}",
             "config_struct": cfg_name,
             "config_base": st.get("base"),
             "input_var": cargs[0],
-            "output_var": cargs[1],
+            "output_var": cargs[res_i],
             "input_t": {"typedef": targs[0], **parse_cpp_type(_resolve(targs[0], typedefs))},
-            "result_t": {"typedef": targs[1], **parse_cpp_type(_resolve(targs[1], typedefs))},
-            "weights": [weights[w] for w in cargs[2:] if w in weights],
+            "result_t": {"typedef": targs[res_i], **parse_cpp_type(_resolve(targs[res_i], typedefs))},
+            "weights": [weights[w] for w in cargs[res_i + 1:] if w in weights],
             **fields,
         }
+        if n_data_in > 1:
+            layer["input_vars"] = cargs[:n_data_in]
+            layer["input_ts"] = [{"typedef": t, **parse_cpp_type(_resolve(t, typedefs))} for t in targs[:n_data_in]]
+        if param:
+            layer["param_t"] = {"typedef": targs[1], **parse_cpp_type(_resolve(targs[1], typedefs))}
+            layer["param_value"] = cargs[1]
         base = bases.get(st.get("base") or "")
         if base:
             inh_t = {k: v for k, v in base["types"].items() if k not in fields.get("types", {})}
