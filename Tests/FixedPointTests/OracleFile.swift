@@ -22,6 +22,8 @@ struct OracleChecker {
   private var formats: [Int: FixedFormat] = [:]
   private var castKey = (0, 0)
   private var cast: FixedCast?
+  private var wideCastKey = ""
+  private var wideCast: FixedCast?
   private var lineNumber = 0
   private let maxReported = 60
   private var reportedGroups: [String: Int] = [:]
@@ -30,6 +32,7 @@ struct OracleChecker {
     UInt8(ascii: "C"): "cast", UInt8(ascii: "Q"): "fromDouble", UInt8(ascii: "G"): "fromFloat",
     UInt8(ascii: "T"): "toInt", UInt8(ascii: "R"): "toDouble/toFloat", UInt8(ascii: "M"): "multiply",
     UInt8(ascii: "A"): "add", UInt8(ascii: "U"): "subtract", UInt8(ascii: "V"): "divide",
+    UInt8(ascii: "X"): "arithmeticThenCast",
   ]
 
   mutating func check(fileAt path: String) throws {
@@ -187,6 +190,37 @@ struct OracleChecker {
         fail(line, "result format: expected W=\(ew) I=\(ei) S=\(es), got \(resultFormat)")
       } else if pattern != er {
         fail(line, "\(fa) \(Character(Unicode.Scalar(kind))) \(fb): expected \(String(er, radix: 16)), got \(String(pattern, radix: 16))")
+      }
+
+    case UInt8(ascii: "X"):
+      guard let fa = format(2), let fb = format(3), let ft = format(4) else { return fail(line, "unknown format id") }
+      let op = fields[1].first!
+      let a = Self.extend(hex(5), fa)
+      let b = Self.extend(hex(6), fb)
+      let expected = Self.extend(hex(7), ft)
+      let key = "\(op) \(dec(2)) \(dec(3)) \(dec(4))"
+      if wideCastKey != key {
+        let source: ExactFormat
+        switch op {
+        case UInt8(ascii: "M"): source = FixedFormat.product(fa, fb)
+        case UInt8(ascii: "A"): source = FixedFormat.sum(fa, fb)
+        case UInt8(ascii: "U"): source = FixedFormat.difference(fa, fb)
+        default: source = FixedFormat.quotient(fa, fb)
+        }
+        wideCast = FixedCast(from: source, to: ft)
+        wideCastKey = key
+      }
+      let value: Int128
+      switch op {
+      case UInt8(ascii: "M"): value = FixedProduct(fa.exact, fb.exact).apply(a, b)
+      case UInt8(ascii: "A"): value = FixedSum(fa.exact, fb.exact, subtracting: false).apply(a, b)
+      case UInt8(ascii: "U"): value = FixedSum(fa.exact, fb.exact, subtracting: true).apply(a, b)
+      default: value = FixedQuotient(fa, fb).apply(a, b).raw
+      }
+      let got = wideCast!.apply(wide: value)
+      count(kind)
+      if got != expected {
+        fail(line, "(\(fa) \(Character(Unicode.Scalar(op))) \(fb) = \(value) in \(wideCast!.source)) -> \(ft): expected \(expected), got \(got)")
       }
 
     default:

@@ -13,6 +13,8 @@
 //   T <fmt> <x> <int32 bits> <int64 bits>  to_int(), to_int64()
 //   R <fmt> <x> <double bits> <float bits> to_double(), to_float() (ac: (float)to_double())
 //   M|A|U|V <a> <b> <xa> <xb> <W> <I> <S> <xr>   a*b, a+b, a-b, a/b and the result type
+//   X <op> <a> <b> <dst> <xa> <xb> <xout>  the exact result of a <op> b converted to dst
+//                                          (dst = a op b, e.g. acc = acc + w*x)
 //
 // Raw values are hexadecimal W-bit patterns. Build: see run-oracle.sh.
 
@@ -296,7 +298,12 @@ constexpr Fmt ap_dst_pool(int i) { return gen_fmt(H(0, i, 12), 64, true, false, 
 constexpr Fmt ap_int_pool(int i) { return gen_fmt(H(0, i, 13), 64, false, false, 0); }
 constexpr Fmt ap_q_pool(int i) { return gen_fmt(H(0, i, 14), 64, true, false, (i % 12 == 0) ? 2 : 1); }
 constexpr Fmt ap_arith_pool(int i) { return gen_fmt(H(0, i, 15), 32, false, false, 0); }
-constexpr Fmt ap_conv_pool(int i) { return gen_fmt(H(0, i, 16), 64, false, false, (i % 8 == 0) ? 2 : 1); }
+constexpr Fmt ap_acc_pool(int i) { return gen_fmt(H(0, i, 17), 64, true, false, 0); }
+constexpr Fmt ap_conv_pool(int i) {
+  Fmt f = gen_fmt(H(0, i, 16), 64, false, false, (i % 8 == 0) ? 2 : 1);
+  if (i % 10 == 5) f.I = 0;  // to_int() of I = 0 formats has its own quirk
+  return f;
+}
 
 #if PART == 1
 // Conversions: ap_fixed -> ap_fixed, ap_fixed -> ap_int, ap_int -> ap_fixed.
@@ -409,32 +416,47 @@ struct Spec {
   static constexpr bool ints = h % 10 == 0;
   static constexpr Fmt a = ints ? gen_fmt(H(3, K, 1), 32, false, false, 0) : ap_arith_pool((int)(H(3, K, 1) % 60));
   static constexpr Fmt b = ints ? gen_fmt(H(3, K, 2), 32, false, false, 0) : ap_arith_pool((int)(H(3, K, 2) % 60));
+  static constexpr Fmt t = ap_acc_pool((int)(H(3, K, 4) % 40));
 };
+// Prints the arithmetic record, then the result converted to t (an "X" record).
+template <class R, int W, int I, bool S, ap_q_mode Q, ap_o_mode O, int N>
+static void print_and_convert(const R& r, const ap_fixed_base<W, I, S, Q, O, N>& /*tag*/, char op, int aid, int bid, int tid,
+                              uint64_t xa, uint64_t xb) {
+  print_result(r);
+  fputc('\n', out);
+  ap_fixed_base<W, I, S, Q, O, N> z = r;
+  fprintf(out, "X %c %d %d %d", op, aid, bid, tid);
+  phex(xa); phex(xb); phex(raw(z));
+}
 template <int K>
 static void run() {
   typedef Spec<K> P;
   constexpr Fmt a = P::a, b = P::b;
   Rng g(H(3, K, 3));
+  constexpr Fmt t = P::t;
   int aid = P::ints ? emit_int(a, false) : emit_fixed(a, false);
   int bid = P::ints ? emit_int(b, false) : emit_fixed(b, false);
+  int tid = emit_fixed(t, false);
+  const APF(t) tag{};
   for (int v = 0; v < NVAL; v++) {
     uint64_t xa = pick_raw(g, a.W, a.S), xb = pick_raw(g, b.W, b.S);
     int op = v % 4;
+    char c = "MAUV"[op];
     if (op == 3 && xb == 0) xb = 1;
-    fprintf(out, "%c %d %d", "MAUV"[op], aid, bid);
+    fprintf(out, "%c %d %d", c, aid, bid);
     phex(xa); phex(xb);
     if constexpr (P::ints) {
       API(a) x((ap_ulong)xa); API(b) y((ap_ulong)xb);
-      if (op == 0) print_result(x * y);
-      else if (op == 1) print_result(x + y);
-      else if (op == 2) print_result(x - y);
-      else print_result(x / y);
+      if (op == 0) print_and_convert(x * y, tag, c, aid, bid, tid, xa, xb);
+      else if (op == 1) print_and_convert(x + y, tag, c, aid, bid, tid, xa, xb);
+      else if (op == 2) print_and_convert(x - y, tag, c, aid, bid, tid, xa, xb);
+      else print_and_convert(x / y, tag, c, aid, bid, tid, xa, xb);
     } else {
       APF(a) x; x.setBits(xa); APF(b) y; y.setBits(xb);
-      if (op == 0) print_result(x * y);
-      else if (op == 1) print_result(x + y);
-      else if (op == 2) print_result(x - y);
-      else print_result(x / y);
+      if (op == 0) print_and_convert(x * y, tag, c, aid, bid, tid, xa, xb);
+      else if (op == 1) print_and_convert(x + y, tag, c, aid, bid, tid, xa, xb);
+      else if (op == 2) print_and_convert(x - y, tag, c, aid, bid, tid, xa, xb);
+      else print_and_convert(x / y, tag, c, aid, bid, tid, xa, xb);
     }
     fputc('\n', out);
   }
@@ -472,7 +494,12 @@ constexpr Fmt ac_dst_pool(int i) { return gen_fmt(H(0, i, 22), 64, true, true, 1
 constexpr Fmt ac_int_pool(int i) { return gen_fmt(H(0, i, 23), 64, false, true, 0); }
 constexpr Fmt ac_q_pool(int i) { return gen_fmt(H(0, i, 24), 64, true, true, (i % 12 == 0) ? 2 : 1); }
 constexpr Fmt ac_arith_pool(int i) { return gen_fmt(H(0, i, 25), 32, false, true, 0); }
-constexpr Fmt ac_conv_pool(int i) { return gen_fmt(H(0, i, 26), 64, false, true, (i % 8 == 0) ? 2 : 1); }
+constexpr Fmt ac_acc_pool(int i) { return gen_fmt(H(0, i, 27), 64, true, true, 0); }
+constexpr Fmt ac_conv_pool(int i) {
+  Fmt f = gen_fmt(H(0, i, 26), 64, false, true, (i % 8 == 0) ? 2 : 1);
+  if (i % 10 == 5) f.I = 0;
+  return f;
+}
 
 #define NCASE (600 * SCALE)
 #define NVAL 500
@@ -492,6 +519,15 @@ struct Spec {
                          : kind == 1 ? ac_int_pool((int)(H(4, K, 2) % 40))
                          : ac_arith_pool((int)(H(4, K, 2) % 40));
 };
+template <class R, int W, int I, bool S, ac_q_mode Q, ac_o_mode O>
+static void print_and_convert(const R& r, const ac_fixed<W, I, S, Q, O>& /*tag*/, char op, int aid, int bid, int tid,
+                              uint64_t xa, uint64_t xb) {
+  print_result(r);
+  fputc('\n', out);
+  ac_fixed<W, I, S, Q, O> z = r;
+  fprintf(out, "X %c %d %d %d", op, aid, bid, tid);
+  phex(xa); phex(xb); phex(raw(z));
+}
 template <int K>
 static void run() {
   typedef Spec<K> P;
@@ -554,18 +590,22 @@ static void run() {
       }
     }
   } else {
+    constexpr Fmt t = ac_acc_pool((int)(H(4, K, 4) % 40));
     int aid = emit_fixed(Fmt{a.W, a.I, a.S, 0, 0, 0}, true), bid = emit_fixed(Fmt{b.W, b.I, b.S, 0, 0, 0}, true);
+    int tid = emit_fixed(t, true);
+    const ACF(t) tag{};
     for (int v = 0; v < NVAL; v++) {
       uint64_t xa = pick_raw(g, a.W, a.S), xb = pick_raw(g, b.W, b.S);
       int op = v % 4;
+      char c = "MAUV"[op];
       if (op == 3 && xb == 0) xb = 1;
-      fprintf(out, "%c %d %d", "MAUV"[op], aid, bid);
+      fprintf(out, "%c %d %d", c, aid, bid);
       phex(xa); phex(xb);
       ACP(a) x; set_raw(x, xa); ACP(b) y; set_raw(y, xb);
-      if (op == 0) print_result(x * y);
-      else if (op == 1) print_result(x + y);
-      else if (op == 2) print_result(x - y);
-      else print_result(x / y);
+      if (op == 0) print_and_convert(x * y, tag, c, aid, bid, tid, xa, xb);
+      else if (op == 1) print_and_convert(x + y, tag, c, aid, bid, tid, xa, xb);
+      else if (op == 2) print_and_convert(x - y, tag, c, aid, bid, tid, xa, xb);
+      else print_and_convert(x / y, tag, c, aid, bid, tid, xa, xb);
       fputc('\n', out);
     }
   }

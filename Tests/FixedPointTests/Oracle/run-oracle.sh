@@ -92,7 +92,9 @@ if [ "$update_golden" = 1 ]; then
     echo "# FixedPoint golden cases: every 29th case of Oracle/fixed-oracle.cpp (seed 1) computed with hls4ml $version's"
     echo "# ap_fixed.h / ac_fixed.h. Regenerate with Tests/FixedPointTests/Oracle/run-oracle.sh --update-golden."
     # Keep every 29th case and the formats those cases use.
-    awk '!/^[F#]/ { if (++n % 29 == 0) { print; used[$2] = 1; if ($1 == "C" || $1 ~ /^[MAUV]$/) used[$3] = 1 } }
+    awk '!/^[F#]/ { if (++n % 29 == 0) { print
+                      if ($1 == "X") { used[$3] = 1; used[$4] = 1; used[$5] = 1 }
+                      else { used[$2] = 1; if ($1 == "C" || $1 ~ /^[MAUV]$/) used[$3] = 1 } } }
          /^F/ { fmt[$2] = $0; order[++k] = $2 }
          END { for (i = 1; i <= k; i++) if (order[i] in used) print fmt[order[i]] }' "$cases" > "$work/sample.txt"
     # Formats first, then cases.
