@@ -36,7 +36,7 @@ extension ExactFormat {
   /// max(F2, 0) and divided as an integer, truncating toward zero, so `x / int` truncates at x's
   /// resolution.
   ///
-  /// `ap_fixed<16,6> / ap_fixed<8,3>` is `ap_fixed<22,9>`; `ap_fixed<16,6> / int` (an `int` is
+  /// `ap_fixed<16,6> / ap_fixed<8,3>` is `ap_fixed<22,12>` (10 fractional bits, like the dividend); `ap_fixed<16,6> / int` (an `int` is
   /// `ap_fixed<32,32>`) is `ap_fixed<17,7>`.
   public static func quotient(_ a: ExactFormat, _ b: ExactFormat) -> ExactFormat {
     let s2 = b.isSigned ? 1 : 0
