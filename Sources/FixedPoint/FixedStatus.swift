@@ -13,10 +13,12 @@ public struct FixedStatus: OptionSet, Hashable, Sendable, CustomStringConvertibl
   public let rawValue: UInt8
   @inlinable public init(rawValue: UInt8) { self.rawValue = rawValue }
 
-  public static let wrapped = FixedStatus(rawValue: 1)
-  public static let saturated = FixedStatus(rawValue: 2)
-  public static let nan = FixedStatus(rawValue: 4)
-  public static let divisionByZero = FixedStatus(rawValue: 8)
+  // Computed, not `static let`: a stored global would be reached through a lazy-initialization
+  // accessor call from other modules, in the hot loop.
+  @inlinable public static var wrapped: FixedStatus { FixedStatus(rawValue: 1) }
+  @inlinable public static var saturated: FixedStatus { FixedStatus(rawValue: 2) }
+  @inlinable public static var nan: FixedStatus { FixedStatus(rawValue: 4) }
+  @inlinable public static var divisionByZero: FixedStatus { FixedStatus(rawValue: 8) }
 
   /// `.wrapped` or `.saturated`: the value did not fit.
   @inlinable public var isOverflow: Bool { rawValue & 3 != 0 }
