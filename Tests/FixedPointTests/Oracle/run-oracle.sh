@@ -14,7 +14,7 @@
 #   --seed N            another random draw of formats and values (default 1; the golden file uses 1)
 #   --jobs N            parallel g++ compiles (default ORACLE_JOBS or 1; each needs ~1 GB of memory)
 #   --keep              keep the generated case file and print its path
-#   --update-golden     rewrite ../Golden/fixed-oracle-golden.txt from this run (every 29th case)
+#   --update-golden     rewrite ../Golden/fixed-oracle-golden.txt from this run (every 35th case)
 # Environment: PYTHON (default python3), CXX (default g++), ORACLE_CACHE (compiled oracles,
 #   default ${TMPDIR:-/tmp}/trigrt-fixed-oracle-cache), SWIFT (default swift).
 set -euo pipefail
@@ -89,10 +89,10 @@ echo "run-oracle.sh: $(grep -vc '^[F#]' "$cases") cases in $cases"
 if [ "$update_golden" = 1 ]; then
   [ "$seed" = 1 ] || die "--update-golden needs the default seed 1"
   {
-    echo "# FixedPoint golden cases: every 29th case of Oracle/fixed-oracle.cpp (seed 1) computed with hls4ml $version's"
+    echo "# FixedPoint golden cases: every 35th case of Oracle/fixed-oracle.cpp (seed 1) computed with hls4ml $version's"
     echo "# ap_fixed.h / ac_fixed.h. Regenerate with Tests/FixedPointTests/Oracle/run-oracle.sh --update-golden."
-    # Keep every 29th case and the formats those cases use.
-    awk '!/^[F#]/ { if (++n % 29 == 0) { print
+    # Keep every 35th case and the formats those cases use.
+    awk '!/^[F#]/ { if (++n % 35 == 0) { print
                       if ($1 == "X") { used[$3] = 1; used[$4] = 1; used[$5] = 1 }
                       else { used[$2] = 1; if ($1 == "C" || $1 ~ /^[MAUV]$/) used[$3] = 1 } } }
          /^F/ { fmt[$2] = $0; order[++k] = $2 }
