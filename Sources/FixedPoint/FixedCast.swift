@@ -13,9 +13,10 @@
 /// free, and never traps.
 ///
 /// ```swift
-/// let cast = FixedCast(from: product.format, to: accum)   // e.g. ap_fixed<32,12> -> ap_fixed<16,6>
+/// let mul = FixedProduct(x.exact, w.exact)              // ap_fixed<16,6> * ap_fixed<16,6>: ap_fixed<32,12>
+/// let toAccum = FixedCast(from: mul.format, to: accum)  // ap_fixed<32,12> -> accum_t
 /// var overflows: UInt32 = 0
-/// for i in 0..<n { out[i] = cast.apply(acc[i], overflows: &overflows) }
+/// for i in 0..<n { out[i] = toAccum.apply(wide: mul.apply(x[i], w[i]), overflows: &overflows) }
 /// ```
 ///
 /// Inputs: `apply(_: Int64)` takes the source's raw bit pattern (see ``FixedFormat``: the numeric
