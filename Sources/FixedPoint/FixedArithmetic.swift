@@ -36,7 +36,7 @@ extension ExactFormat {
   /// max(F2, 0) and divided as an integer, truncating toward zero, so `x / int` truncates at x's
   /// resolution.
   ///
-  /// `ap_fixed<16,6> / ap_fixed<8,3>` is `ap_fixed<22,9>`; `ap_fixed<16,6> / int` (an `int` is
+  /// `ap_fixed<16,6> / ap_fixed<8,3>` is `ap_fixed<22,12>` (10 fractional bits, like the dividend); `ap_fixed<16,6> / int` (an `int` is
   /// `ap_fixed<32,32>`) is `ap_fixed<17,7>`.
   public static func quotient(_ a: ExactFormat, _ b: ExactFormat) -> ExactFormat {
     let s2 = b.isSigned ? 1 : 0
@@ -152,29 +152,54 @@ public struct FixedSum: Hashable, Sendable {
 /// The quotient of two fixed-point values, as the C++ `operator/` computes it: the dividend shifted
 /// left by max(F2, 0), integer division truncating toward zero, result in ``ExactFormat/quotient(_:_:)``.
 ///
-/// ap_fixed_base.h divides in a working width W' = max(W1 + max(F2,0) + (S2 ∧ ¬S1), W2 + (S1 ∧ ¬S2))
-/// and keeps W' bits, so the one quotient that needs W' + 1 bits wraps: the most negative dividend
-/// divided by raw −1 (−8 / −0.0625 in `ap_fixed<8,4>` / `ap_fixed<4,0>` gives −128, not 128).
-/// ac_fixed.h divides exactly. Division by zero traps in both headers (SIGFPE); here it returns 0
-/// and reports `.divisionByZero`.
+/// The three headers differ in the corners, and each rule is kept:
+///
+/// | rule       | operands                | how                                                            |
+/// |------------|-------------------------|----------------------------------------------------------------|
+/// | `.apFixed` | ap_fixed (either side)  | divide in W' = max(W1 + max(F2,0) + (S2 ∧ ¬S1), W2 + (S1 ∧ ¬S2)) bits, signed if either operand is; the one quotient needing W' + 1 bits wraps: the most negative shifted dividend / raw −1 (−8 / −0.0625 in `ap_fixed<8,4>` / `ap_fixed<4,0>` gives −128, not 128) |
+/// | `.apInt`   | ap_int / ap_int         | both operands are first converted to W'' = max(W1, W2) + (S1 ∨ S2) bits whose signedness is that of the *wider* operand (S1 ∨ S2 if equal); if that is unsigned, the bit patterns are divided unsigned: `ap_uint<4>(15) / ap_int<3>(−3)` is 0, `ap_int<5>(−12) / ap_uint<23>(8388606)` is 1 |
+/// | `.ac`      | ac_fixed, ac_int        | exact                                                          |
+///
+/// Division by zero traps in the headers (SIGFPE); here it returns 0 and reports `.divisionByZero`.
 public struct FixedQuotient: Hashable, Sendable {
+  /// Which header's division algorithm is followed.
+  public enum Rule: UInt8, Hashable, Sendable { case apFixed, apInt, ac }
+
   public let format: ExactFormat
-  public let library: FixedFormat.Library
+  public let rule: Rule
   /// The dividend's left shift, max(F2, 0).
   public let dividendShift: Int
-  /// ap_fixed's working width W' (0 for ac_fixed: no wrap).
+  /// The working width (0: none, exact).
   @usableFromInline let _workingWidth: Int
+  /// The working signedness.
+  @usableFromInline let _workingSigned: Bool
   @usableFromInline let _maskA: Int128
   @usableFromInline let _maskB: Int128
 
-  public init(_ a: ExactFormat, _ b: ExactFormat, library: FixedFormat.Library) {
+  /// The quotient of two storage formats; the rule follows their kinds (`.apInt` only when both are
+  /// ap_int/ap_uint, `.ac` when the dividend is an ac kind).
+  public init(_ a: FixedFormat, _ b: FixedFormat) {
+    let rule: Rule = a.library == .ac ? .ac : (a.kind == .apInt && b.kind == .apInt ? .apInt : .apFixed)
+    self.init(a.exact, b.exact, rule: rule)
+  }
+
+  /// The quotient of two exact formats with the given rule.
+  public init(_ a: ExactFormat, _ b: ExactFormat, rule: Rule) {
     format = .quotient(a, b)
-    self.library = library
+    self.rule = rule
     dividendShift = max(b.fractionalBits, 0)
-    _workingWidth =
-      library == .ap
-      ? max(a.width + dividendShift + (b.isSigned && !a.isSigned ? 1 : 0), b.width + (a.isSigned && !b.isSigned ? 1 : 0))
-      : 0
+    switch rule {
+    case .apFixed:
+      _workingWidth = max(a.width + dividendShift + (b.isSigned && !a.isSigned ? 1 : 0), b.width + (a.isSigned && !b.isSigned ? 1 : 0))
+      _workingSigned = a.isSigned || b.isSigned
+    case .apInt:
+      let s = a.isSigned || b.isSigned ? 1 : 0
+      _workingWidth = max(a.width + s, b.width + s)
+      _workingSigned = a.width > b.width ? a.isSigned : (b.width > a.width ? b.isSigned : a.isSigned || b.isSigned)
+    case .ac:
+      _workingWidth = 0
+      _workingSigned = true
+    }
     _maskA = _operandMask(a)
     _maskB = _operandMask(b)
   }
@@ -192,16 +217,23 @@ public struct FixedQuotient: Hashable, Sendable {
   @inlinable
   public func apply(wide a: Int128, _ b: Int128) -> (raw: Int128, status: FixedStatus) {
     if b == 0 { return (0, .divisionByZero) }
-    let dividend = a &<< dividendShift
-    var q = b == -1 ? 0 &- dividend : dividend / b
-    if _workingWidth > 0 && _workingWidth < 128 {
-      let k = 128 - _workingWidth
-      q = format.isSigned ? (q &<< k) &>> k : Int128(bitPattern: UInt128(bitPattern: q &<< k) &>> k)
+    var x = a &<< dividendShift
+    var y = b
+    if rule == .apInt && _workingWidth < 128 {
+      x = FixedQuotient._wrap(x, _workingWidth, signed: _workingSigned)
+      y = FixedQuotient._wrap(y, _workingWidth, signed: _workingSigned)
+      if y == 0 { return (0, .divisionByZero) }
     }
-    if format.width < 128 {
-      let k = 128 - format.width
-      q = format.isSigned ? (q &<< k) &>> k : Int128(bitPattern: UInt128(bitPattern: q &<< k) &>> k)
-    }
+    var q = y == -1 ? 0 &- x : x / y
+    if _workingWidth > 0 && _workingWidth < 128 { q = FixedQuotient._wrap(q, _workingWidth, signed: _workingSigned) }
+    if format.width < 128 { q = FixedQuotient._wrap(q, format.width, signed: format.isSigned) }
     return (q, [])
+  }
+
+  /// The low `bits` bits of `x`, sign- or zero-extended.
+  @inlinable @inline(__always)
+  static func _wrap(_ x: Int128, _ bits: Int, signed: Bool) -> Int128 {
+    let k = 128 - bits
+    return signed ? (x &<< k) &>> k : Int128(bitPattern: UInt128(bitPattern: x &<< k) &>> k)
   }
 }

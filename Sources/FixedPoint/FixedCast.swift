@@ -13,9 +13,10 @@
 /// free, and never traps.
 ///
 /// ```swift
-/// let cast = FixedCast(from: product.format, to: accum)   // e.g. ap_fixed<32,12> -> ap_fixed<16,6>
+/// let mul = FixedProduct(x.exact, w.exact)              // ap_fixed<16,6> * ap_fixed<16,6>: ap_fixed<32,12>
+/// let toAccum = FixedCast(from: mul.format, to: accum)  // ap_fixed<32,12> -> accum_t
 /// var overflows: UInt32 = 0
-/// for i in 0..<n { out[i] = cast.apply(acc[i], overflows: &overflows) }
+/// for i in 0..<n { out[i] = toAccum.apply(wide: mul.apply(x[i], w[i]), overflows: &overflows) }
 /// ```
 ///
 /// Inputs: `apply(_: Int64)` takes the source's raw bit pattern (see ``FixedFormat``: the numeric
@@ -48,7 +49,11 @@ public struct FixedCast: Hashable, Sendable {
   public let canOverflow: Bool
 
   @usableFromInline let _rules: _TargetRules
+  /// The path for `Int64` inputs (raw bit patterns): `.wide` for 64-bit unsigned sources.
   @usableFromInline let _path: _Path
+  /// The path for numeric values that fit an `Int64` (`apply(wide:)`); the fast paths are exact
+  /// for every Int64 value, whatever the source's width.
+  @usableFromInline let _numericPath: _Path
   /// Right shift (`.right`, `.truncate`) or left shift (`.left`) amount.
   @usableFromInline let _shift: Int
   /// Rounding bias constants of the `.right` path: inc = (rem + c0 + (s ? cs : 0) + (lsb ? cl : 0)) >> shift.
@@ -90,9 +95,7 @@ public struct FixedCast: Hashable, Sendable {
     var shift = 0
     var c0: Int64 = 0, cs: Int64 = 0, cl: Int64 = 0
     var rlo: Int64 = 0, rhi: Int64 = 0
-    if !source.fitsInInt64 {
-      path = .wide  // includes 64-bit unsigned sources, whose Int64 inputs are bit patterns
-    } else if _truncateTowardZero {
+    if _truncateTowardZero {
       if fs <= 62 {
         path = .truncate
         shift = fs
@@ -108,7 +111,8 @@ public struct FixedCast: Hashable, Sendable {
       rlo = Int64(truncatingIfNeeded: -((-rules.qmin128) >> shift))
       rhi = Int64(truncatingIfNeeded: rules.qmax128 >> shift)
     }
-    _path = path
+    _numericPath = path
+    _path = _sourceIsUnsigned64 ? .wide : path  // a 64-bit unsigned source's Int64 inputs are bit patterns
     _shift = shift
     _c0 = c0
     _cs = cs
@@ -150,47 +154,69 @@ public struct FixedCast: Hashable, Sendable {
 
   /// Converts the numeric raw value of a (possibly wide) source.
   @inlinable @inline(__always)
-  public func apply(wide value: Int128) -> Int64 { _applyWide(value).raw }
+  public func apply(wide value: Int128) -> Int64 { _applyNumeric(value).raw }
 
   /// Converts the numeric raw value of a (possibly wide) source, counting overflows.
   @inlinable @inline(__always)
   public func apply(wide value: Int128, overflows: inout UInt32) -> Int64 {
-    let (v, s) = _applyWide(value)
+    let (v, s) = _applyNumeric(value)
     if s.isOverflow { overflows &+= 1 }
     return v
   }
 
   /// Converts the numeric raw value of a (possibly wide) source, reporting overflow.
   @inlinable @inline(__always)
-  public func applyReportingStatus(wide value: Int128) -> (raw: Int64, status: FixedStatus) { _applyWide(value) }
+  public func applyReportingStatus(wide value: Int128) -> (raw: Int64, status: FixedStatus) { _applyNumeric(value) }
 
   // MARK: Implementation
 
   @inlinable @inline(__always)
-  func _apply(_ r: Int64) -> (raw: Int64, status: FixedStatus) {
-    switch _path {
-    case .right:
+  func _apply(_ r: Int64) -> (raw: Int64, status: FixedStatus) { _apply(r, path: _path, isPattern: true) }
+
+  /// Values that fit an Int64 take the fast paths; wider ones the general one.
+  @inlinable @inline(__always)
+  func _applyNumeric(_ value: Int128) -> (raw: Int64, status: FixedStatus) {
+    let low = Int64(truncatingIfNeeded: value)
+    if Int128(low) == value { return _apply(low, path: _numericPath, isPattern: false) }
+    return _applyWide(value)
+  }
+
+  // The common case (a right shift with rounding, in range) is straight-line code; everything else
+  // is a call, so that the loop around `apply` stays small.
+  @inlinable @inline(__always)
+  func _apply(_ r: Int64, path: _Path, isPattern: Bool) -> (raw: Int64, status: FixedStatus) {
+    if path == .right {
       let t = r &>> _shift
       let rem = r &- (t &<< _shift)
       let inc = (rem &+ _c0 &+ ((r &>> 63) & _cs) &+ ((0 &- (t & 1)) & _cl)) &>> _shift
       let q = t &+ inc
       if q >= _rules.qmin && q <= _rules.qmax { return (q, []) }
-      return _rules.overflowed(q, negative: r < 0)
-    case .left:
+      return _overflowed(q, negative: r < 0)
+    }
+    if path == .left {
       let q = r &<< _shift
       if r >= _rlo && r <= _rhi { return (q, []) }
-      return _rules.overflowed(q, negative: r < 0)
-    case .truncate:
-      let t = r &>> _shift
-      let frac = r &- (t &<< _shift)
-      var v = t &+ (r < 0 && frac != 0 ? 1 : 0)
-      if _negativeGivesMinusOne && r < 0 { v = -1 }
-      if v >= _rules.qmin && v <= _rules.qmax { return (v, []) }
-      return _rules.overflowed(v, negative: v < 0)
-    case .wide:
-      return _applyWide(_sourceIsUnsigned64 ? Int128(UInt64(bitPattern: r)) : Int128(r))
+      return _overflowed(q, negative: r < 0)
     }
+    if path == .truncate {
+      let t = r &>> _shift
+      let negative = r &>> 63  // 0 or −1
+      let frac: Int64 = r &- (t &<< _shift) == 0 ? 0 : 1
+      var v = t &+ (negative & frac)  // floor, +1 for negative values with a fraction
+      if _negativeGivesMinusOne { v = negative == 0 ? v : -1 }
+      if v >= _rules.qmin && v <= _rules.qmax { return (v, []) }
+      return _overflowed(v, negative: v < 0)
+    }
+    return _applyWide(isPattern && _sourceIsUnsigned64 ? Int128(UInt64(bitPattern: r)) : Int128(r))
   }
+
+  /// The overflow result, as a call on `self` (which is already in memory: no copy of the rules
+  /// in the caller's loop).
+  @usableFromInline @inline(never)
+  func _overflowed(_ low64: Int64, negative: Bool) -> (raw: Int64, status: FixedStatus) {
+    _rules.overflowed(low64, negative: negative)
+  }
+
 
   @usableFromInline
   func _applyWide(_ value: Int128) -> (raw: Int64, status: FixedStatus) {

@@ -164,7 +164,13 @@ extension FixedFormat {
   @inlinable
   public func toDouble(_ raw: Int64) -> Double {
     switch kind {
-    case .apFixed: return Double(bitPattern: _apToBinary(raw, mantissaBits: 52, exponentBits: 11))
+    case .apFixed:
+      // Exact, normal results (W ≤ 53, exponents inside the normal range) are what the header's
+      // bit construction gives too: take the short way.
+      if width <= 53 && fractionalBits <= 1022 && integerBits <= 1023 {
+        return Double(raw) * Double(bitPattern: UInt64(1023 - fractionalBits) << 52)
+      }
+      return Double(bitPattern: _apToBinary(raw, mantissaBits: 52, exponentBits: 11))
     case .apInt: return isSigned ? Double(raw) : Double(UInt64(bitPattern: raw) & (UInt64.max >> (64 - width)))
     case .acFixed, .acInt: return _acToDouble(raw)
     }
@@ -176,7 +182,11 @@ extension FixedFormat {
   @inlinable
   public func toFloat(_ raw: Int64) -> Float {
     switch kind {
-    case .apFixed: return Float(bitPattern: UInt32(truncatingIfNeeded: _apToBinary(raw, mantissaBits: 23, exponentBits: 8)))
+    case .apFixed:
+      if width <= 24 && fractionalBits <= 126 && integerBits <= 127 {
+        return Float(raw) * Float(bitPattern: UInt32(127 - fractionalBits) << 23)
+      }
+      return Float(bitPattern: UInt32(truncatingIfNeeded: _apToBinary(raw, mantissaBits: 23, exponentBits: 8)))
     case .apInt: return isSigned ? Float(raw) : Float(UInt64(bitPattern: raw) & (UInt64.max >> (64 - width)))
     case .acFixed, .acInt: return Float(_acToDouble(raw))
     }
@@ -250,7 +260,7 @@ extension FixedFormat {
 /// ac_fixed.h / ac_int.h floating-point helpers, transcribed operation for operation.
 @usableFromInline
 enum _AC {
-  static let two32 = 4294967296.0
+  static var two32: Double { 4294967296.0 }
 
   /// `ac_private::ldexpr32<K>`: multiply or divide by 2^32, |K| times.
   @usableFromInline

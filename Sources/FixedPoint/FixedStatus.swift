@@ -13,8 +13,8 @@ public struct FixedStatus: OptionSet, Hashable, Sendable, CustomStringConvertibl
   public let rawValue: UInt8
   @inlinable public init(rawValue: UInt8) { self.rawValue = rawValue }
 
-  // Computed and inlinable rather than `static let`: a stored global in another module is read
-  // through a lazily initialised addressor, a call on every use in the runtime's hot loops.
+  // Computed, not `static let`: a stored global would be reached through a lazy-initialization
+  // accessor call from other modules, in the hot loop.
   @inlinable public static var wrapped: FixedStatus { FixedStatus(rawValue: 1) }
   @inlinable public static var saturated: FixedStatus { FixedStatus(rawValue: 2) }
   @inlinable public static var nan: FixedStatus { FixedStatus(rawValue: 4) }
