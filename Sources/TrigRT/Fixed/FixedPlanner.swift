@@ -235,10 +235,27 @@ enum FixedPlanner {
   /// The 32-bit fast path, when it is provably identical to the general one (see DenseFixed.swift).
   static func fastPlan(_ d: DenseSpec, input x: FixedFormat, weight w: FixedFormat, accum a: FixedFormat, result: FixedFormat,
                        product p: ExactFormat, weights: UnsafePointer<Int64>, store: ConstantStore) -> DenseFastPlan? {
-    guard a.kind == .apFixed, a.overflow == .wrap, a.saturationBits == 0, a.width <= 32 else { return nil }
+    guard a.kind == .apFixed, a.saturationBits == 0 || a.overflow != .wrap else { return nil }
     func fits32(_ f: FixedFormat) -> Bool { f.isSigned ? f.width <= 32 : f.width <= 31 }
     guard fits32(x), fits32(w), p.isSigned ? p.width <= 32 : p.width <= 31 else { return nil }
     let dShift = p.fractionalBits - a.fractionalBits
+    // Deferred wrap needs W ≤ 32 (mod 2^32 ⊇ mod 2^W). Saturating sums need every accum_t value
+    // and the sum of two in Int32: W ≤ 30 signed (29 unsigned), and a left-shifted product that
+    // still fits before it is clamped.
+    let accumulation: DenseFastPlan.Accumulation
+    let productCast = FixedCast(from: p, to: a)
+    switch a.overflow {
+    case .wrap:
+      guard a.width <= 32 else { return nil }
+      accumulation = .wrapDeferred
+    case .sat, .satSym, .satZero:
+      guard a.isSigned ? a.width <= 30 : a.width <= 29 else { return nil }
+      if dShift < 0 && p.width - dShift > 31 { return nil }
+      let maxRaw = a.isSigned ? (Int32(1) << (a.width - 1)) - 1 : (Int32(1) << a.width) - 1
+      let minRaw = a.isSigned ? -(Int32(1) << (a.width - 1)) : 0
+      let lo = a.overflow == .satSym && a.isSigned && a.width > 1 ? -maxRaw : minRaw
+      accumulation = .saturate(lo: lo, hi: maxRaw, zero: a.overflow == .satZero)
+    }
     let rounding: ProductRounding
     if dShift == 0 {
       rounding = ProductRounding(kind: .exact, shift: 0, c0: 0, cs: 0, cl: 0)
@@ -261,6 +278,7 @@ enum FixedPlanner {
     let toResult = FixedCast(from: a, to: result)
     let identity = a.fractionalBits == result.fractionalBits && !toResult.canOverflow && result.kind == .apFixed
     return DenseFastPlan(w: UnsafePointer(packed), tiles: tiles, rounding: rounding, accumWidth: a.width, accumSigned: a.isSigned,
-                         resultIsIdentity: identity, resultLane: LaneCast.make(from: a.exact, to: result).map { store.box($0) })
+                         resultIsIdentity: identity, resultLane: LaneCast.make(from: a.exact, to: result).map { store.box($0) },
+                         accumulation: accumulation, productCanOverflow: productCast.canOverflow)
   }
 }

@@ -50,6 +50,18 @@ struct DenseFastPlan {
   var resultIsIdentity: Bool
   /// res_t(acc) on lanes, when LaneCast is exact for it.
   var resultLane: UnsafePointer<LaneCast>?
+  /// How partial sums are kept in accum_t.
+  var accumulation: Accumulation
+  /// The per-product conversion can leave accum_t's range (then it saturates like the sums).
+  var productCanOverflow: Bool
+
+  enum Accumulation: Equatable {
+    /// AP_WRAP: every partial sum mod 2^32, one wrap to W bits at the end (order-free).
+    case wrapDeferred
+    /// AP_SAT / AP_SAT_SYM (lo = −max) / AP_SAT_ZERO: each product and each partial sum is
+    /// brought back into [lo, hi] in hls4ml's order (i ascending for every output).
+    case saturate(lo: Int32, hi: Int32, zero: Bool)
+  }
 }
 
 /// The per-product conversion of a fast Dense: a left shift (the accumulator has more
@@ -114,11 +126,30 @@ struct ProductRounding: Equatable {
 enum DenseFixedKernel {
   static func run<O: FixedObserver>(_ s: DenseFixedStep, _ slots: Slots, batch: Int, stats: UnsafeMutablePointer<LayerStats>?, _: O.Type) {
     if !O.enabled, let f = s.fast {
-      switch f.rounding.kind {
-      case .exact: runFast(s, f, slots, batch: batch, Exact.self)
-      case .left: runFast(s, f, slots, batch: batch, Left.self)
-      case .floor: runFast(s, f, slots, batch: batch, Floor.self)
-      case .round: runFast(s, f, slots, batch: batch, Round.self)
+      switch (f.accumulation, f.rounding.kind) {
+      case (.wrapDeferred, .exact): runFast(s, f, slots, batch: batch, Exact.self, WrapDeferred.self)
+      case (.wrapDeferred, .left): runFast(s, f, slots, batch: batch, Left.self, WrapDeferred.self)
+      case (.wrapDeferred, .floor): runFast(s, f, slots, batch: batch, Floor.self, WrapDeferred.self)
+      case (.wrapDeferred, .round): runFast(s, f, slots, batch: batch, Round.self, WrapDeferred.self)
+      case (.saturate(_, _, let zero), let k):
+        switch (zero, f.productCanOverflow, k) {
+        case (false, false, .exact): runFast(s, f, slots, batch: batch, Exact.self, SatSums.self)
+        case (false, false, .left): runFast(s, f, slots, batch: batch, Left.self, SatSums.self)
+        case (false, false, .floor): runFast(s, f, slots, batch: batch, Floor.self, SatSums.self)
+        case (false, false, .round): runFast(s, f, slots, batch: batch, Round.self, SatSums.self)
+        case (false, true, .exact): runFast(s, f, slots, batch: batch, Exact.self, SatAll.self)
+        case (false, true, .left): runFast(s, f, slots, batch: batch, Left.self, SatAll.self)
+        case (false, true, .floor): runFast(s, f, slots, batch: batch, Floor.self, SatAll.self)
+        case (false, true, .round): runFast(s, f, slots, batch: batch, Round.self, SatAll.self)
+        case (true, false, .exact): runFast(s, f, slots, batch: batch, Exact.self, ZeroSums.self)
+        case (true, false, .left): runFast(s, f, slots, batch: batch, Left.self, ZeroSums.self)
+        case (true, false, .floor): runFast(s, f, slots, batch: batch, Floor.self, ZeroSums.self)
+        case (true, false, .round): runFast(s, f, slots, batch: batch, Round.self, ZeroSums.self)
+        case (true, true, .exact): runFast(s, f, slots, batch: batch, Exact.self, ZeroAll.self)
+        case (true, true, .left): runFast(s, f, slots, batch: batch, Left.self, ZeroAll.self)
+        case (true, true, .floor): runFast(s, f, slots, batch: batch, Floor.self, ZeroAll.self)
+        case (true, true, .round): runFast(s, f, slots, batch: batch, Round.self, ZeroAll.self)
+        }
       }
       return
     }
@@ -164,12 +195,56 @@ enum DenseFixedKernel {
   enum Floor: Rounder { @inline(__always) static func apply(_ p: SIMD8<Int32>, _ r: ProductRounding) -> SIMD8<Int32> { p &>> SIMD8(repeating: r.shift) } }
   enum Round: Rounder { @inline(__always) static func apply(_ p: SIMD8<Int32>, _ r: ProductRounding) -> SIMD8<Int32> { r.apply(p) } }
 
+  /// How a product joins an accumulator: `acc = accum_t(acc + accum_t(p))` in lanes.
+  protocol Accumulator {
+    /// Whether partial sums start from accum_t(bias) (saturating modes) or from 0 with the bias
+    /// added at the end (deferred wrap).
+    static var biasFirst: Bool { get }
+    static func add(_ acc: SIMD8<Int32>, _ pc: SIMD8<Int32>, _ lo: SIMD8<Int32>, _ hi: SIMD8<Int32>) -> SIMD8<Int32>
+  }
+  enum WrapDeferred: Accumulator {
+    static var biasFirst: Bool { false }
+    @inline(__always) static func add(_ acc: SIMD8<Int32>, _ pc: SIMD8<Int32>, _ lo: SIMD8<Int32>, _ hi: SIMD8<Int32>) -> SIMD8<Int32> { acc &+ pc }
+  }
+  @inline(__always) static func clamp(_ v: SIMD8<Int32>, _ lo: SIMD8<Int32>, _ hi: SIMD8<Int32>) -> SIMD8<Int32> {
+    v.replacing(with: lo, where: v .< lo).replacing(with: hi, where: v .> hi)
+  }
+  @inline(__always) static func zeroOutside(_ v: SIMD8<Int32>, _ lo: SIMD8<Int32>, _ hi: SIMD8<Int32>) -> SIMD8<Int32> {
+    v.replacing(with: 0, where: (v .< lo) .| (v .> hi))
+  }
+  /// AP_SAT-style sums; the products always fit.
+  enum SatSums: Accumulator {
+    static var biasFirst: Bool { true }
+    @inline(__always) static func add(_ acc: SIMD8<Int32>, _ pc: SIMD8<Int32>, _ lo: SIMD8<Int32>, _ hi: SIMD8<Int32>) -> SIMD8<Int32> {
+      clamp(acc &+ pc, lo, hi)
+    }
+  }
+  /// AP_SAT-style products and sums.
+  enum SatAll: Accumulator {
+    static var biasFirst: Bool { true }
+    @inline(__always) static func add(_ acc: SIMD8<Int32>, _ pc: SIMD8<Int32>, _ lo: SIMD8<Int32>, _ hi: SIMD8<Int32>) -> SIMD8<Int32> {
+      clamp(acc &+ clamp(pc, lo, hi), lo, hi)
+    }
+  }
+  enum ZeroSums: Accumulator {
+    static var biasFirst: Bool { true }
+    @inline(__always) static func add(_ acc: SIMD8<Int32>, _ pc: SIMD8<Int32>, _ lo: SIMD8<Int32>, _ hi: SIMD8<Int32>) -> SIMD8<Int32> {
+      zeroOutside(acc &+ pc, lo, hi)
+    }
+  }
+  enum ZeroAll: Accumulator {
+    static var biasFirst: Bool { true }
+    @inline(__always) static func add(_ acc: SIMD8<Int32>, _ pc: SIMD8<Int32>, _ lo: SIMD8<Int32>, _ hi: SIMD8<Int32>) -> SIMD8<Int32> {
+      zeroOutside(acc &+ zeroOutside(pc, lo, hi), lo, hi)
+    }
+  }
+
   /// 32-bit lanes, 8 outputs per vector, up to 4 vectors per pass. Exact because the planner
   /// checked (`DenseFixedPlanning.fastPlan`): inputs, weights and products fit Int32; the
   /// accumulator is AP_WRAP (N = 0) and at most 32 bits wide, so wrapping every partial sum
   /// mod 2^32 and once at the end to W bits equals converting after every add; the per-product
   /// conversion is its rounding shift (its wrap is part of the final one).
-  static func runFast<R: Rounder>(_ s: DenseFixedStep, _ f: DenseFastPlan, _ slots: Slots, batch: Int, _: R.Type) {
+  static func runFast<R: Rounder, A: Accumulator>(_ s: DenseFixedStep, _ f: DenseFastPlan, _ slots: Slots, batch: Int, _: R.Type, _: A.Type) {
     let x = UnsafePointer(raws(slots, s.x)), y = raws(slots, s.y)
     let rows = batch &* s.rowsPerSample
     let rc = s.resultCast.pointee
@@ -177,27 +252,34 @@ enum DenseFixedKernel {
     for r in 0..<rows {
       let xr = x + r &* s.k
       for i in 0..<s.k { xs[i] = Int32(truncatingIfNeeded: xr[i]) }
-      rowFast(s, f, rc, UnsafePointer(xs), y + r &* s.m, R.self)
+      rowFast(s, f, rc, UnsafePointer(xs), y + r &* s.m, R.self, A.self)
     }
   }
 
+  @inline(__always) static func initial<A: Accumulator>(_ s: DenseFixedStep, _ m0: Int, _: A.Type) -> SIMD8<Int32> {
+    A.biasFirst ? SIMD8<Int32>(truncatingIfNeeded: UnsafeRawPointer(s.accBias + m0).loadUnaligned(as: SIMD8<Int64>.self)) : .zero
+  }
+
   @inline(__always)
-  static func rowFast<R: Rounder>(_ s: DenseFixedStep, _ f: DenseFastPlan, _ rc: FixedCast, _ x: UnsafePointer<Int32>,
-                                  _ y: UnsafeMutablePointer<Int64>, _: R.Type) {
+  static func rowFast<R: Rounder, A: Accumulator>(_ s: DenseFixedStep, _ f: DenseFastPlan, _ rc: FixedCast, _ x: UnsafePointer<Int32>,
+                                                  _ y: UnsafeMutablePointer<Int64>, _: R.Type, _: A.Type) {
     let k = s.k
     let ts = k &* 8
     let rd = f.rounding
+    var lo = SIMD8<Int32>.zero, hi = SIMD8<Int32>.zero
+    if case .saturate(let l, let h, _) = f.accumulation { lo = SIMD8(repeating: l); hi = SIMD8(repeating: h) }
     var t = 0
     while t &+ 4 <= f.tiles {
       let w0 = f.w + t &* ts, w1 = w0 + ts, w2 = w1 + ts, w3 = w2 + ts
-      var a0 = SIMD8<Int32>.zero, a1 = SIMD8<Int32>.zero, a2 = SIMD8<Int32>.zero, a3 = SIMD8<Int32>.zero
+      var a0 = initial(s, t &* 8, A.self), a1 = initial(s, (t &+ 1) &* 8, A.self)
+      var a2 = initial(s, (t &+ 2) &* 8, A.self), a3 = initial(s, (t &+ 3) &* 8, A.self)
       for i in 0..<k {
         let xv = SIMD8<Int32>(repeating: x[i])
         let o = i &* 8
-        a0 &+= R.apply(xv &* load8(w0 + o), rd)
-        a1 &+= R.apply(xv &* load8(w1 + o), rd)
-        a2 &+= R.apply(xv &* load8(w2 + o), rd)
-        a3 &+= R.apply(xv &* load8(w3 + o), rd)
+        a0 = A.add(a0, R.apply(xv &* load8(w0 + o), rd), lo, hi)
+        a1 = A.add(a1, R.apply(xv &* load8(w1 + o), rd), lo, hi)
+        a2 = A.add(a2, R.apply(xv &* load8(w2 + o), rd), lo, hi)
+        a3 = A.add(a3, R.apply(xv &* load8(w3 + o), rd), lo, hi)
       }
       finish(a0, s, f, rc, y, t &* 8); finish(a1, s, f, rc, y, (t &+ 1) &* 8)
       finish(a2, s, f, rc, y, (t &+ 2) &* 8); finish(a3, s, f, rc, y, (t &+ 3) &* 8)
@@ -205,15 +287,22 @@ enum DenseFixedKernel {
     }
     while t < f.tiles {
       let w0 = f.w + t &* ts
-      var a0 = SIMD8<Int32>.zero, c0 = SIMD8<Int32>.zero
-      var i = 0
-      while i &+ 2 <= k {
-        a0 &+= R.apply(SIMD8<Int32>(repeating: x[i]) &* load8(w0 + i &* 8), rd)
-        c0 &+= R.apply(SIMD8<Int32>(repeating: x[i &+ 1]) &* load8(w0 + (i &* 8 &+ 8)), rd)
-        i &+= 2
+      if A.biasFirst {
+        // Ordered accumulation: one chain.
+        var a0 = initial(s, t &* 8, A.self)
+        for i in 0..<k { a0 = A.add(a0, R.apply(SIMD8<Int32>(repeating: x[i]) &* load8(w0 + i &* 8), rd), lo, hi) }
+        finish(a0, s, f, rc, y, t &* 8)
+      } else {
+        var a0 = SIMD8<Int32>.zero, c0 = SIMD8<Int32>.zero
+        var i = 0
+        while i &+ 2 <= k {
+          a0 &+= R.apply(SIMD8<Int32>(repeating: x[i]) &* load8(w0 + i &* 8), rd)
+          c0 &+= R.apply(SIMD8<Int32>(repeating: x[i &+ 1]) &* load8(w0 + (i &* 8 &+ 8)), rd)
+          i &+= 2
+        }
+        if i < k { a0 &+= R.apply(SIMD8<Int32>(repeating: x[i]) &* load8(w0 + i &* 8), rd) }
+        finish(a0 &+ c0, s, f, rc, y, t &* 8)
       }
-      if i < k { a0 &+= R.apply(SIMD8<Int32>(repeating: x[i]) &* load8(w0 + i &* 8), rd) }
-      finish(a0 &+ c0, s, f, rc, y, t &* 8)
       t &+= 1
     }
   }
@@ -221,10 +310,15 @@ enum DenseFixedKernel {
   /// Adds the bias, wraps to accum_t's width, converts to the result.
   @inline(__always)
   static func finish(_ a: SIMD8<Int32>, _ s: DenseFixedStep, _ f: DenseFastPlan, _ rc: FixedCast, _ y: UnsafeMutablePointer<Int64>, _ m0: Int) {
-    let shift = UInt64(64 &- f.accumWidth)
-    let wide = SIMD8<Int64>(truncatingIfNeeded: a) &+ UnsafeRawPointer(s.accBias + m0).loadUnaligned(as: SIMD8<Int64>.self)
-    let acc = f.accumSigned ? (wide &<< SIMD8(repeating: Int64(shift))) &>> SIMD8(repeating: Int64(shift))
-                            : SIMD8<Int64>(truncatingIfNeeded: (SIMD8<UInt64>(truncatingIfNeeded: wide) &<< SIMD8(repeating: shift)) &>> SIMD8(repeating: shift))
+    let acc: SIMD8<Int64>
+    if case .saturate = f.accumulation {
+      acc = SIMD8<Int64>(truncatingIfNeeded: a)
+    } else {
+      let shift = UInt64(64 &- f.accumWidth)
+      let wide = SIMD8<Int64>(truncatingIfNeeded: a) &+ UnsafeRawPointer(s.accBias + m0).loadUnaligned(as: SIMD8<Int64>.self)
+      acc = f.accumSigned ? (wide &<< SIMD8(repeating: Int64(shift))) &>> SIMD8(repeating: Int64(shift))
+                          : SIMD8<Int64>(truncatingIfNeeded: (SIMD8<UInt64>(truncatingIfNeeded: wide) &<< SIMD8(repeating: shift)) &>> SIMD8(repeating: shift))
+    }
     let n = min(8, s.m &- m0)
     if f.resultIsIdentity {
       if n == 8 { UnsafeMutableRawPointer(y + m0).storeBytes(of: acc, as: SIMD8<Int64>.self); return }
