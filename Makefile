@@ -19,7 +19,7 @@ APT_PACKAGES := libopenblas-dev libprotobuf-c-dev protobuf-c-compiler g++ make p
 ZOO := deepcsv jet_tagger tracknn
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps apt-deps py-deps build demo test swift-test consumer-test python-test bench install clean
+.PHONY: all deps apt-deps py-deps build prefix demo test swift-test oracle-test consumer-test python-test firmware-test bench install clean
 
 all: build
 
@@ -51,25 +51,39 @@ demo: deps build
 	  $(CLI) bench Models/$$m.onnx --batch 1 --iterations 100000 || exit 1; \
 	done
 
-test: deps build swift-test consumer-test python-test
+test: deps build swift-test oracle-test consumer-test python-test firmware-test
 	@echo "make test: all passed"
 
 swift-test:
 	swift test
 
-consumer-test: build
-	@$(MAKE) --no-print-directory install PREFIX=$(DIST)/prefix >/dev/null
+# FixedPoint against Xilinx's ap_fixed.h / ap_int.h and ac_fixed.h from the hls4ml wheel
+# (≥ 1 million random cases, compiled with g++ at test time; compiled oracles cached in /tmp).
+oracle-test: py-deps
+	PYTHON=$(PY) Tests/FixedPointTests/Oracle/run-oracle.sh
+
+consumer-test: prefix
 	Tests/Consumers/run.sh $(DIST)/prefix
 
-python-test: py-deps build
+prefix: build
+	@$(MAKE) --no-print-directory install PREFIX=$(DIST)/prefix >/dev/null
+
+python-test: py-deps prefix
 	$(PY) Models/generate.py --check
+	TRIGRT_LIBRARY=$(DIST)/prefix/lib/libtrigrt.so $(PY) -m pytest -q bindings/python/tests firmware-sim/tests
 	@for m in $(ZOO); do \
 	  $(CLI) run Models/$$m.onnx --input Models/$$m.inputs.npy --output $(DIST)/cli-$$m.npy --batch 32 >/dev/null && \
 	  $(PY) scripts/compare_npy.py $(DIST)/cli-$$m.npy Models/$$m.outputs.npy --atol 1e-5 || exit 1; \
 	done
 
-bench: deps build
-	@$(MAKE) --no-print-directory install PREFIX=$(DIST)/prefix >/dev/null
+# trigrt's fixed mode against hls4ml 1.3.0's C simulation, bit for bit, on every golden set
+# (10,000 rows each) and the QONNX models against qonnx; then the goldens themselves are
+# recomputed with hls4ml (conversion + g++ builds, cached in ~/.cache/trigrt/fwsim).
+firmware-test: py-deps prefix
+	TRIGRT_LIBRARY=$(DIST)/prefix/lib/libtrigrt.so $(PY) firmware-sim/scripts/compare_trigrt.py --allow-unsupported --json $(DIST)/compare_trigrt.json
+	$(PY) firmware-sim/scripts/csim_goldens.py --check
+
+bench: deps prefix
 	PY=$(PY) Benchmarks/run.sh $(DIST)
 
 install: build

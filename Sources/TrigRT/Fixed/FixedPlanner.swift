@@ -95,6 +95,7 @@ enum FixedPlanner {
         s.tableSize = n
         s.divisor = a == .sigmoid ? 16 : 8
         info.kind += " (table \(n) × \(t))"
+        info.constants["table_size"] = "\(n)"
       case .clip:
         throw TrigRTError(.unsupported, "\(source): fixed mode: \(l.name): Clip has no hls4ml 1.3.0 ONNX counterpart")
       }
@@ -166,6 +167,7 @@ enum FixedPlanner {
                              legacySum: store.cast(FixedCast(from: zero, to: zero)), expSize: l.tableSize, invSize: l.tableSize,
                              dataFractionalBits: inF.fractionalBits, tableFractionalBits: 0, zero: 0, one: 0, stats: stats)
     info.kind = "softmax (\(l.implementation))"
+    info.constants["implementation"] = l.implementation
     switch l.implementation {
     case "argmax":
       s.impl = .argmax
@@ -184,6 +186,8 @@ enum FixedPlanner {
       s.legacySum = store.cast(FixedCast(from: .sum(t.exact, t.exact), to: t))
       s.tableFractionalBits = t.fractionalBits
       info.kind += " (tables \(l.tableSize) × \(t))"
+      info.constants["exp_table_size"] = "\(l.tableSize)"
+      info.constants["inv_table_size"] = "\(l.tableSize)"
     case "stable", "latency":
       let expT = l.resolved["exp_table"]!, invT = l.resolved["inv_table"]!, invInp = l.resolved["inv_inp"]!, accum = l.resolved["accum"]!
       var expSize = l.tableSize
@@ -225,6 +229,8 @@ enum FixedPlanner {
       s.resultCast = store.cast(FixedCast(from: .product(accum.exact, invT.exact), to: result))
       s.expSize = expSize
       info.kind += " (exp table \(expSize) × \(expT), inverse \(l.tableSize) × \(invT))"
+      info.constants["exp_table_size"] = "\(expSize)"
+      info.constants["inv_table_size"] = "\(l.tableSize)"
       if expSize != l.tableSize { info.notes.append("exp table shrunk to \(expSize) entries (2^(W−1) of the input type)") }
     default:
       throw fail("unknown softmax implementation \(l.implementation)")

@@ -47,6 +47,9 @@ public struct LayerInfo: Sendable {
   public var formats: [String: String] = [:]
   /// Fixed mode: what the frontend did (fusions, ignored config entries).
   public var notes: [String] = []
+  /// Fixed mode: the hls4ml config constants that shape the arithmetic (table sizes, softmax
+  /// implementation).
+  public var constants: [String: String] = [:]
 }
 
 /// A graph input or output as the caller sees it.
