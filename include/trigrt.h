@@ -109,9 +109,21 @@ typedef struct trigrt_options {
   const char *precision_config;  /* path of an hls4ml-style precision config (YAML or JSON), or NULL */
 } trigrt_options;
 
-/* Sets every field of *opts to its default (float mode, no precision config) and struct_size to
-   sizeof(trigrt_options). NULL is ignored. Thread-safe. */
+/* Sets the fields of ABI version 1 (struct_size, mode, precision_config: 16 bytes on LP64) to
+   their defaults (float mode, no precision config) and struct_size to that size. It never writes
+   beyond those fields, so a caller built against this header keeps working with a newer library
+   whose trigrt_options has more fields. NULL is ignored. Thread-safe.
+   To default every field this header knows, use TRIGRT_OPTIONS_INIT(opts). */
 void trigrt_options_init(trigrt_options *opts);
+
+/* Sets the first `size` bytes of *opts to their defaults and struct_size to `size`: the fields a
+   caller compiled against some version of this header knows. Fields beyond `size` are left
+   alone; the library treats them as absent. NULL or a size smaller than the version-1 fields is
+   ignored. Thread-safe. */
+void trigrt_options_init_sized(trigrt_options *opts, size_t size);
+
+/* Defaults every field of *opts that this header declares. */
+#define TRIGRT_OPTIONS_INIT(opts) trigrt_options_init_sized((opts), sizeof(*(opts)))
 
 /* Loads, validates and plans an ONNX / QONNX model from a file.
  *  path: a NUL-terminated file name.  opts: NULL for defaults.  out: receives the model.

@@ -83,11 +83,23 @@ func unsupportedCPU(_ err: UnsafeMutablePointer<trigrt_error>?) -> trigrt_status
 
 // MARK: - Options
 
+/// Bytes of the version-1 fields (struct_size, mode, precision_config).
+let optionsV1Size = MemoryLayout<trigrt_options>.offset(of: \.precision_config)! + MemoryLayout<UnsafePointer<CChar>?>.size
+
 @_cdecl("trigrt_options_init")
 public func trigrt_options_init(_ opts: UnsafeMutablePointer<trigrt_options>?) {
-  guard let opts else { return }
-  opts.pointee = trigrt_options(struct_size: UInt32(MemoryLayout<trigrt_options>.size), mode: Int32(TRIGRT_MODE_FLOAT),
-                                precision_config: nil)
+  trigrt_options_init_sized(opts, optionsV1Size)
+}
+
+@_cdecl("trigrt_options_init_sized")
+public func trigrt_options_init_sized(_ opts: UnsafeMutablePointer<trigrt_options>?, _ size: Int) {
+  guard let opts, size >= optionsV1Size else { return }
+  // Write field by field: nothing past `size` (and nothing past the fields this library knows).
+  let raw = UnsafeMutableRawPointer(opts)
+  raw.initializeMemory(as: UInt8.self, repeating: 0, count: min(size, MemoryLayout<trigrt_options>.size))
+  opts.pointee.struct_size = UInt32(min(size, Int(UInt32.max)))
+  opts.pointee.mode = Int32(TRIGRT_MODE_FLOAT)
+  opts.pointee.precision_config = nil
 }
 
 /// Reads the fields of `opts` that its struct_size says the caller knows.
@@ -104,8 +116,7 @@ func options(_ opts: UnsafePointer<trigrt_options>?) -> Result<LoadOptions, Trig
     return .failure(TrigRTError(.invalidArgument, "trigrt_options.mode is \(opts.pointee.mode); expected TRIGRT_MODE_FLOAT (0) or TRIGRT_MODE_FIXED (1)"))
   }
   var o = LoadOptions(mode: mode)
-  if size >= MemoryLayout<trigrt_options>.offset(of: \.precision_config)! + MemoryLayout<UnsafePointer<CChar>?>.size,
-     let p = opts.pointee.precision_config {
+  if size >= optionsV1Size, let p = opts.pointee.precision_config {
     o.precisionConfig = String(cString: p)
   }
   return .success(o)
