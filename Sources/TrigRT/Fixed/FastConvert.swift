@@ -7,6 +7,9 @@ import FixedPoint
 
 struct InputQuantizer {
   let format: FixedFormat
+  /// A float-domain input (QONNX fixed mode: qonnx reads float32): stored as float32, `quantize`
+  /// returns the float32 bit pattern.
+  let float32: Bool
   /// 2^F, exact.
   let scale: Double
   let fast: Bool
@@ -14,8 +17,9 @@ struct InputQuantizer {
   let overflow: FixedCast
   let lane: LaneCast?
 
-  init(_ f: FixedFormat) {
+  init(_ f: FixedFormat, float32: Bool = false) {
     format = f
+    self.float32 = float32
     let fb = f.fractionalBits
     fast = f.kind == .apFixed && fb >= -900 && fb <= 900
     scale = fast ? Double(sign: .plus, exponent: fb, significand: 1) : 1
@@ -27,6 +31,7 @@ struct InputQuantizer {
 
   @inline(__always)
   func quantize(_ x: Double) -> Int64 {
+    if float32 { return Int64(Float(x).bitPattern) }
     let y = x * scale
     guard fast, y.magnitude < 0x1p60, y.isNormal || x == 0 else { return format.quantize(x).raw }
     let t = y.rounded(.down)
@@ -50,18 +55,21 @@ struct InputQuantizer {
   }
 
   @inline(__always)
-  func quantize(_ x: Float) -> Int64 { quantize(Double(x)) }
+  func quantize(_ x: Float) -> Int64 { float32 ? Int64(x.bitPattern) : quantize(Double(x)) }
 }
 
 struct OutputConverter {
   let format: FixedFormat
+  /// A float-domain output: the raw is a float32 bit pattern.
+  let float32: Bool
   /// 2^−F, exact.
   let scale: Double
   let fastDouble: Bool
   let fastFloat: Bool
 
-  init(_ f: FixedFormat) {
+  init(_ f: FixedFormat, float32: Bool = false) {
     format = f
+    self.float32 = float32
     let fb = f.fractionalBits
     let ap = f.kind == .apFixed
     fastDouble = ap && f.width <= 53 && fb >= -900 && fb <= 900
@@ -72,6 +80,7 @@ struct OutputConverter {
   /// Exact: |raw| < 2^53 converts exactly, and scaling by a power of two is exact for normal results.
   @inline(__always)
   func double(_ raw: Int64) -> Double {
+    if float32 { return Double(Float(bitPattern: UInt32(truncatingIfNeeded: raw))) }
     guard fastDouble else { return format.toDouble(raw) }
     let r = Double(raw) * scale
     return r.isNormal || raw == 0 ? r : format.toDouble(raw)
@@ -80,6 +89,7 @@ struct OutputConverter {
   /// Rounded once (Int64 → Float is round-to-nearest-even), then scaled exactly.
   @inline(__always)
   func float(_ raw: Int64) -> Float {
+    if float32 { return Float(bitPattern: UInt32(truncatingIfNeeded: raw)) }
     guard fastFloat else { return format.toFloat(raw) }
     let r = Float(raw) * Float(scale)
     return r.isNormal || raw == 0 ? r : format.toFloat(raw)

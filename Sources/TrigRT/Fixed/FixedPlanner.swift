@@ -120,6 +120,14 @@ enum FixedPlanner {
                                          shiftA: f - aF.fractionalBits, shiftB: f - bF.fractionalBits,
                                          cast: store.cast(FixedCast(from: exact, to: result)), castA: store.cast(FixedCast(from: aF, to: result)),
                                          castB: store.cast(FixedCast(from: bF, to: result)), stats: statsIndex)), info)
+    case .quantizeFloat:
+      info.kind = "quant (float32 → \(result))"
+      info.formats["input"] = "float32"
+      return (.quantizeFixed(QuantizeFixedStep(x: ins[0], y: out, count: count, quantizer: store.box(InputQuantizer(result)))), info)
+    case .toFloat:
+      info.kind = "to float32"
+      info.formats["result"] = "float32"
+      return (.toFloat(ToFloatStep(x: ins[0], y: out, count: count, converter: store.box(OutputConverter(inF)))), info)
     case .concat(let c):
       info.kind = "concatenate"
       let inputs = store.allocate(ins.count, of: Int32.self)

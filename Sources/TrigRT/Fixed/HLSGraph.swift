@@ -18,6 +18,10 @@ enum HLSOp {
   case softmax(SoftmaxSpec)
   case merge(MergeFixedStep.Op)
   case concat(ConcatSpec)
+  /// QONNX fixed mode: a Quant of a float tensor (result = the quantiser's format).
+  case quantizeFloat
+  /// QONNX fixed mode: a fixed tensor handed to float32 ops.
+  case toFloat
 }
 
 struct HLSLayer {

@@ -144,6 +144,8 @@ enum Passes {
         if l.implementation == "legacy" { l.resolved["table"] = HLSGraphBuilder.defaultTable }
       case .merge, .concat:
         l.resolved["result"] = pick("result", default: def)
+      case .quantizeFloat, .toFloat:
+        break   // QONNX fixed mode only (Fixed/QONNXExact.swift resolves its own types)
       }
       g.formats[root(g, l.output)] = l.resolved["result"]!
       g.layers[i] = l

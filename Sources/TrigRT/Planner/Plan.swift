@@ -33,6 +33,8 @@ enum Step {
   case softmaxFixed(SoftmaxFixedStep)
   case mergeFixed(MergeFixedStep)
   case concatFixed(ConcatFixedStep)
+  case quantizeFixed(QuantizeFixedStep)
+  case toFloat(ToFloatStep)
 }
 
 /// What `inspect` prints for one step.
@@ -188,7 +190,7 @@ enum Planner {
       if first[out] == nil { first[out] = li }
       last[out] = max(last[out] ?? li, li)
       if case .hls(let h) = l.op, let fx = fixed {
-        let inFormats = l.inputs.map { fx.formats[g.root($0)]! }
+        let inFormats = l.inputs.map { fx.formats[g.root($0)] ?? PrecisionConfig.hls4mlDefault }
         let (step, info) = try FixedPlanner.step(h, ins: ins, out: out, inputFormats: inFormats, valueShape: { g.values[$0].shape },
                                                  store: store, statsIndex: statsCount, scratch: scratchSlot, scratchBytes: &scratchBytes,
                                                  source: source)
@@ -220,11 +222,15 @@ enum Planner {
     for o in outputValues { stagingOut.append(layout.size + staging); staging += align(g.values[o].count * elementSize, alignment) }
     var io: Plan.FixedIO? = nil
     if let fx = fixed {
-      let outs = outputValues.map { fx.formats[g.root($0)]! }
+      // Values without a format are float32 (QONNX fixed mode outside the quantised region).
+      let outFormats = outputValues.map { fx.formats[g.root($0)] }
+      let outs = outFormats.map { $0 ?? PrecisionConfig.hls4mlDefault }
       let q = store.allocate(max(fx.inputFormats.count, 1), of: InputQuantizer.self)
-      for (i, f) in fx.inputFormats.enumerated() { (q + i).initialize(to: InputQuantizer(f)) }
+      for (i, f) in fx.inputFormats.enumerated() {
+        (q + i).initialize(to: InputQuantizer(f, float32: fx.formats[g.root(g.inputs[i])] == nil))
+      }
       let c = store.allocate(max(outs.count, 1), of: OutputConverter.self)
-      for (j, f) in outs.enumerated() { (c + j).initialize(to: OutputConverter(f)) }
+      for (j, f) in outs.enumerated() { (c + j).initialize(to: OutputConverter(f, float32: outFormats[j] == nil)) }
       io = Plan.FixedIO(inputs: fx.inputFormats, outputs: outs, statsCount: Int(statsCount),
                         quantizers: UnsafePointer(q), converters: UnsafePointer(c))
     }

@@ -87,19 +87,23 @@ public final class Model: @unchecked Sendable {
     var lowered = try Lowering.lower(graph, source: source)
     let plan: Plan
     if options.mode == .fixed {
-      let config: PrecisionConfig
-      if let path = options.precisionConfig {
-        config = try PrecisionConfig.load(path: path)
-      } else if lowered.layers.contains(where: { if case .quant = $0.op { return true } else { return false } }) {
-        throw TrigRTError(.unsupported, "\(source): fixed mode without a precision config for a QONNX model is not available yet; pass an hls4ml precision config")
-      } else {
-        config = PrecisionConfig.modelDefault(source: "hls4ml's default (ap_fixed<16,6>)")
-      }
-      let hls = try HLSGraphBuilder.build(lowered, graph: graph, config: config, source: source)
+      let isQONNX = lowered.layers.contains { if case .quant = $0.op { return true } else { return false } }
       var fixedGraph = lowered
-      fixedGraph.values = hls.values
-      fixedGraph.layers = hls.layers.map { Layer(name: $0.name, opTypes: [$0.className], op: .hls($0), inputs: $0.inputs, output: $0.output) }
-      plan = try Planner.build(fixedGraph, source: source, fixed: Planner.FixedContext(formats: hls.formats, inputFormats: hls.inputFormats))
+      if options.precisionConfig == nil && isQONNX {
+        // QONNX semantics: Quant outputs exact in fixed point, the rest as qonnx computes it.
+        let q = try QONNXExact.build(lowered, source: source)
+        fixedGraph.values = q.values
+        fixedGraph.layers = q.layers
+        let inputFormats = lowered.inputs.map { q.formats[$0] ?? PrecisionConfig.hls4mlDefault }
+        plan = try Planner.build(fixedGraph, source: source, fixed: Planner.FixedContext(formats: q.formats, inputFormats: inputFormats))
+      } else {
+        let config = try options.precisionConfig.map { (p: String) throws(TrigRTError) in try PrecisionConfig.load(path: p) }
+          ?? PrecisionConfig.modelDefault(source: "hls4ml's default (ap_fixed<16,6>)")
+        let hls = try HLSGraphBuilder.build(lowered, graph: graph, config: config, source: source)
+        fixedGraph.values = hls.values
+        fixedGraph.layers = hls.layers.map { Layer(name: $0.name, opTypes: [$0.className], op: .hls($0), inputs: $0.inputs, output: $0.output) }
+        plan = try Planner.build(fixedGraph, source: source, fixed: Planner.FixedContext(formats: hls.formats, inputFormats: hls.inputFormats))
+      }
     } else {
       Fusion.fuseFloat(&lowered)
       plan = try Planner.build(lowered, source: source)

@@ -39,7 +39,12 @@ public final class Session: ManagedBuffer<SessionHeader, UInt8> {
     for (i, s) in plan.inputSlots.enumerated() {
       let stage = (h.arena + plan.stagingInputOffsets[i] * h.maxBatch).assumingMemoryBound(to: Int64.self)
       let q = fx.quantizers[i]
-      for e in 0..<(batch &* h.model.inputs[i].count) { stage[e] = load(q, i, e) }
+      if q.float32 {
+        let f = UnsafeMutableRawPointer(stage).assumingMemoryBound(to: Float.self)
+        for e in 0..<(batch &* h.model.inputs[i].count) { f[e] = Float(bitPattern: UInt32(truncatingIfNeeded: load(q, i, e))) }
+      } else {
+        for e in 0..<(batch &* h.model.inputs[i].count) { stage[e] = load(q, i, e) }
+      }
       h.slots[Int(s)] = UnsafeMutableRawPointer(stage)
     }
     for (j, s) in plan.outputSlots.enumerated() {
@@ -49,7 +54,12 @@ public final class Session: ManagedBuffer<SessionHeader, UInt8> {
     for (j, _) in plan.outputSlots.enumerated() {
       let stage = (h.arena + plan.stagingOutputOffsets[j] * h.maxBatch).assumingMemoryBound(to: Int64.self)
       let c = fx.converters[j]
-      for e in 0..<(batch &* h.model.outputs[j].count) { store(c, j, e, stage[e]) }
+      if c.float32 {
+        let f = UnsafeRawPointer(stage).assumingMemoryBound(to: Float.self)
+        for e in 0..<(batch &* h.model.outputs[j].count) { store(c, j, e, Int64(f[e].bitPattern)) }
+      } else {
+        for e in 0..<(batch &* h.model.outputs[j].count) { store(c, j, e, stage[e]) }
+      }
     }
   }
 
@@ -175,6 +185,8 @@ enum Executor {
       case .softmaxFixed(let s): SoftmaxFixedKernel.run(s, slots, batch: batch, stats: stats, O.self)
       case .mergeFixed(let s): MergeFixedKernel.run(s, slots, batch: batch, stats: stats, O.self)
       case .concatFixed(let s): ConcatFixedKernel.run(s, slots, batch: batch, stats: stats, O.self)
+      case .quantizeFixed(let s): QuantFixedKernel.quantize(s, slots, batch: batch)
+      case .toFloat(let s): QuantFixedKernel.toFloat(s, slots, batch: batch)
       case .dense(let s): DenseKernel.run(s, slots, batch: batch)
       case .binary(let s): BinaryKernel.run(s, slots, batch: batch)
       case .activation(let s): ActivationKernel.run(s, slots, batch: batch)
