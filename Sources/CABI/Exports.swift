@@ -288,6 +288,54 @@ public func trigrt_session_run_f64(_ p: OpaquePointer?, _ inputs: UnsafePointer<
   return ok(err)
 }
 
+// MARK: - Overflow report
+
+@_cdecl("trigrt_session_set_report")
+public func trigrt_session_set_report(_ p: OpaquePointer?, _ enable: Int32, _ err: UnsafeMutablePointer<trigrt_error>?) -> trigrt_status {
+  guard let s = session(p) else { return report(err, .invalidArgument, "trigrt_session_set_report: session is NULL") }
+  guard s.statsCount > 0 else {
+    return report(err, .invalidArgument, "trigrt_session_set_report: the model is in float mode; the overflow report is a fixed-mode feature")
+  }
+  s.reporting = enable != 0
+  return ok(err)
+}
+
+@_cdecl("trigrt_session_report_count")
+public func trigrt_session_report_count(_ p: OpaquePointer?) -> Int32 {
+  guard let s = session(p) else { return 0 }
+  return Int32(s.statsCount)
+}
+
+let layerReportV1Size = MemoryLayout<trigrt_layer_report>.size
+
+@_cdecl("trigrt_session_report")
+public func trigrt_session_report(_ p: OpaquePointer?, _ index: Int32, _ out: UnsafeMutablePointer<trigrt_layer_report>?,
+                                  _ err: UnsafeMutablePointer<trigrt_error>?) -> trigrt_status {
+  guard let s = session(p) else { return report(err, .invalidArgument, "trigrt_session_report: session is NULL") }
+  guard let out else { return report(err, .invalidArgument, "trigrt_session_report: out is NULL") }
+  guard index >= 0, Int(index) < s.statsCount else {
+    return report(err, .invalidArgument, "trigrt_session_report: index \(index) is outside 0..<\(s.statsCount)")
+  }
+  guard Int(out.pointee.struct_size) >= layerReportV1Size else {
+    return report(err, .invalidArgument, "trigrt_session_report: out->struct_size is \(out.pointee.struct_size); set it to sizeof(trigrt_layer_report)")
+  }
+  let r = s.report(Int(index))
+  let m = s.model
+  out.pointee = trigrt_layer_report(
+    struct_size: UInt32(layerReportV1Size), layer: Int32(r.layer), name: m.reportCName(Int(index)), result_format: m.reportCFormat(Int(index)),
+    values: r.values, accum_wrapped: r.accumWrapped, accum_saturated: r.accumSaturated,
+    result_wrapped: r.resultWrapped, result_saturated: r.resultSaturated,
+    seen_min: r.seen?.lowerBound ?? .nan, seen_max: r.seen?.upperBound ?? .nan,
+    format_min: r.formatRange.lowerBound, format_max: r.formatRange.upperBound,
+    integer_bits: Int32(r.result.integerBits), needed_integer_bits: Int32(r.neededIntegerBits ?? -1))
+  return ok(err)
+}
+
+@_cdecl("trigrt_session_reset_report")
+public func trigrt_session_reset_report(_ p: OpaquePointer?) {
+  session(p)?.resetStats()
+}
+
 // MARK: - Status and version
 
 @_cdecl("trigrt_status_string")

@@ -127,6 +127,7 @@ struct ActivationFixedStep {
   var tableSize: Int
   var divisor: Int
   var inputFractionalBits: Int
+  var paramFractionalBits: Int = 0
   var stats: Int32
   /// linear / relu with data_T → res_T on lanes.
   var lane: UnsafePointer<LaneCast>?
@@ -188,7 +189,18 @@ enum ActivationFixedKernel {
     case .leakyRelu:
       for i in 0..<n {
         let v = x[i]
-        y[i] = v > 0 ? cast.toResult(v, &o) : alphaCast.toResult(wide: Int128(s.alpha) &* Int128(v), &o)
+        if v > 0 {
+          // Observed in the units of the negative branch (the exact product's fractional bits).
+          if O.enabled {
+            let (r, st) = cast.applyReportingStatus(v)
+            o.result(exact: v &<< Int64(s.paramFractionalBits), raw: r, st)
+            y[i] = r
+          } else {
+            y[i] = cast.apply(v)
+          }
+        } else {
+          y[i] = alphaCast.toResult(wide: Int128(s.alpha) &* Int128(v), &o)
+        }
       }
     case .clip:
       for i in 0..<n {
