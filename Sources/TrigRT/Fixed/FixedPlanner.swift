@@ -84,7 +84,7 @@ enum FixedPlanner {
       var s = ActivationFixedStep(x: ins[0], y: out, count: count, kind: .linear, cast: store.cast(FixedCast(from: inF, to: result)),
                                   alpha: 0, alphaCast: store.cast(FixedCast(from: inF, to: result)), lo: 0, hi: 0, loResult: 0, hiResult: 0,
                                   table: nil, tableSize: 0, divisor: 1, inputFractionalBits: inF.fractionalBits, stats: statsIndex,
-                                  lane: LaneCast.make(from: inF.exact, to: result).map { store.box($0) })
+                                  lane: (LaneCast.make32(from: inF.exact, to: result) ?? LaneCast.make(from: inF.exact, to: result)).map { store.box($0) })
       switch a {
       case .identity: s.kind = .linear
       case .relu: s.kind = .relu
@@ -176,11 +176,14 @@ enum FixedPlanner {
       br[c] = WeightsPath.raw(bias[c], bF) << biasShift
     }
     let perElement = channelsLast && channels == count
-    let lane = perElement && product.width <= 62 && sum.width <= 62 ? LaneCast.make(from: sum, to: result).map { store.box($0) } : nil
+    let unit = (0..<channels).allSatisfy { sr[$0] == 1 }
+    // 32-bit lanes need x << shift and the biases to fit too (x·1 + b with |x| and |b| < 2^29).
+    let lane32 = unit && inF.width + (f - product.fractionalBits) <= 29 && bF.width + biasShift <= 29 ? LaneCast.make32(from: sum, to: result) : nil
+    let lane = perElement && product.width <= 62 && sum.width <= 62 ? (lane32 ?? LaneCast.make(from: sum, to: result)).map { store.box($0) } : nil
     return NormalizeFixedStep(x: ins[0], y: out, count: count, channels: channels, inner: inner, channelsLast: channelsLast,
                               scale: UnsafePointer(sr), bias: UnsafePointer(br), productShift: f - product.fractionalBits,
                               wide: sum.width > 62, cast: store.cast(FixedCast(from: sum, to: result)), stats: stats,
-                              lane: lane, unitScale: (0..<channels).allSatisfy { sr[$0] == 1 })
+                              lane: lane, unitScale: unit)
   }
 
   static func softmax(_ l: HLSLayer, _ sm: SoftmaxSpec, inF: FixedFormat, ins: [Int32], out: Int32, store: ConstantStore,
@@ -331,6 +334,7 @@ enum FixedPlanner {
     let identity = a.fractionalBits == result.fractionalBits && !toResult.canOverflow && result.kind == .apFixed
     return DenseFastPlan(w: UnsafePointer(packed), tiles: tiles, rounding: rounding, accumWidth: a.width, accumSigned: a.isSigned,
                          resultIsIdentity: identity, resultLane: LaneCast.make(from: a.exact, to: result).map { store.box($0) },
+                         resultLane32: LaneCast.make32(from: a.exact, to: result).map { store.box($0) },
                          accumulation: accumulation, productCanOverflow: productCast.canOverflow)
   }
 }

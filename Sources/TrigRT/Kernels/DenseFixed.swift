@@ -50,6 +50,8 @@ struct DenseFastPlan {
   var resultIsIdentity: Bool
   /// res_t(acc) on lanes, when LaneCast is exact for it.
   var resultLane: UnsafePointer<LaneCast>?
+  /// The same on 32-bit lanes (accum_t and res_t at most 30 bits).
+  var resultLane32: UnsafePointer<LaneCast>?
   /// How partial sums are kept in accum_t.
   var accumulation: Accumulation
   /// The per-product conversion can leave accum_t's range (then it saturates like the sums).
@@ -323,6 +325,22 @@ enum DenseFixedKernel {
     if f.resultIsIdentity {
       if n == 8 { UnsafeMutableRawPointer(y + m0).storeBytes(of: acc, as: SIMD8<Int64>.self); return }
       for l in 0..<n { y[m0 &+ l] = acc[l] }
+      return
+    }
+    if let lc = f.resultLane32 {
+      // accum_t and res_t both fit 32-bit lanes: wrap (or keep) the Int32 sums, convert, widen.
+      var a32: SIMD8<Int32>
+      if case .saturate = f.accumulation {
+        a32 = a
+      } else {
+        let sh = SIMD8<Int32>(repeating: Int32(32 &- f.accumWidth))
+        let b = SIMD8<Int32>(truncatingIfNeeded: UnsafeRawPointer(s.accBias + m0).loadUnaligned(as: SIMD8<Int64>.self))
+        a32 = f.accumSigned ? ((a &+ b) &<< sh) &>> sh
+                            : SIMD8<Int32>(truncatingIfNeeded: (SIMD8<UInt32>(truncatingIfNeeded: a &+ b) &<< SIMD8<UInt32>(truncatingIfNeeded: sh)) &>> SIMD8<UInt32>(truncatingIfNeeded: sh))
+      }
+      let v = SIMD8<Int64>(truncatingIfNeeded: lc.pointee.apply32(a32))
+      if n == 8 { store8(v, y + m0); return }
+      for l in 0..<n { y[m0 &+ l] = v[l] }
       return
     }
     if let lc = f.resultLane {

@@ -167,9 +167,36 @@ enum ActivationFixedKernel {
     }
   }
 
+  /// The same on 32-bit lanes.
+  struct Lanes32: LaneLoop32 {
+    let x: UnsafePointer<Int64>
+    let y: UnsafeMutablePointer<Int64>
+    let n: Int
+    let relu: Bool
+
+    @inline(__always)
+    func run<S: LaneShift & LaneShift32, R: LaneRange & LaneRange32>(_ c: LaneCast, _: S.Type, _: R.Type) {
+      var i = 0
+      while i &+ 8 <= n {
+        let v = narrow8(x + i)
+        let q = R.apply(S.apply(v, c), c)
+        widen8(relu ? q.replacing(with: 0, where: v .<= 0) : q, y + i)
+        i &+= 8
+      }
+      while i < n {
+        y[i] = relu && x[i] <= 0 ? 0 : R.apply(S.apply(x[i], c), c)
+        i &+= 1
+      }
+    }
+  }
+
   @inline(__always)
   static func lanes(_ s: ActivationFixedStep, _ lc: LaneCast, _ slots: Slots, _ batch: Int) {
-    lc.specialise(Lanes(x: UnsafePointer(raws(slots, s.x)), y: raws(slots, s.y), n: batch &* s.count, relu: s.kind == .relu))
+    if lc.fits32 {
+      lc.specialise32(Lanes32(x: UnsafePointer(raws(slots, s.x)), y: raws(slots, s.y), n: batch &* s.count, relu: s.kind == .relu))
+    } else {
+      lc.specialise(Lanes(x: UnsafePointer(raws(slots, s.x)), y: raws(slots, s.y), n: batch &* s.count, relu: s.kind == .relu))
+    }
   }
 
   @inline(__always)
