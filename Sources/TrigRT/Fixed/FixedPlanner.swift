@@ -66,11 +66,11 @@ enum FixedPlanner {
         info.notes.append("trap: accum_t \(accum) has \(accum.integerBits) integer bits; \(d.inFeatures) products of \(inF) × \(w) can need \(product.integerBits + need): partial sums can \(accum.overflow == .wrap ? "wrap" : "saturate")")
       }
       s.fast = fastPlan(d, input: inF, weight: w, accum: accum, result: result, product: product, weights: UnsafePointer(wr), store: store)
-      if s.fast != nil {
+      if let fp = s.fast {
         s.scratch = scratch
-        scratchBytes = max(scratchBytes, d.inFeatures * 4)
+        scratchBytes = max(scratchBytes, max(d.inFeatures * 4, fp.kPad * 2))
       }
-      info.kind += s.fast == nil ? " (general path)" : " (32-bit fast path)"
+      info.kind += s.fast == nil ? " (general path)" : (s.fast?.int16Weights != nil ? " (16-bit fast path)" : " (32-bit fast path)")
       return (.denseFixed(s), info)
     case .normalize(let scale, let bias):
       return (.normalizeFixed(try normalize(l, scale: scale, bias: bias, channels: scale.count, inner: 1, channelsLast: true,
@@ -332,9 +332,20 @@ enum FixedPlanner {
     }
     let toResult = FixedCast(from: a, to: result)
     let identity = a.fractionalBits == result.fractionalBits && !toResult.canOverflow && result.kind == .apFixed
+    // The 16-bit path (see DenseFastPlan.int16Weights).
+    func fits16(_ f: FixedFormat) -> Bool { f.isSigned ? f.width <= 16 : f.width <= 15 }
+    var w16: UnsafePointer<Int16>? = nil
+    let kPad = (d.inFeatures + 15) / 16 * 16
+    if fits16(x), fits16(w), accumulation == .wrapDeferred, rounding.kind == .exact || rounding.kind == .left {
+      let p16 = store.allocate(d.outFeatures * kPad, of: Int16.self)
+      for m in 0..<d.outFeatures {
+        for k in 0..<d.inFeatures { p16[m * kPad + k] = Int16(truncatingIfNeeded: weights[k * d.outFeatures + m]) }
+      }
+      w16 = UnsafePointer(p16)
+    }
     return DenseFastPlan(w: UnsafePointer(packed), tiles: tiles, rounding: rounding, accumWidth: a.width, accumSigned: a.isSigned,
                          resultIsIdentity: identity, resultLane: LaneCast.make(from: a.exact, to: result).map { store.box($0) },
                          resultLane32: LaneCast.make32(from: a.exact, to: result).map { store.box($0) },
-                         accumulation: accumulation, productCanOverflow: productCast.canOverflow)
+                         int16Weights: w16, kPad: kPad, accumulation: accumulation, productCanOverflow: productCast.canOverflow)
   }
 }
