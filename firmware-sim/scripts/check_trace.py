@@ -585,7 +585,9 @@ def print_pair(r: dict) -> None:
               f" (not modelled: {', '.join(c['not_modelled']) or '-'})")
         for l in c["layers"]:
             h = l["here"]
-            flag = "" if l.get("equal") else "  <-- " + (l.get("error") or l.get("note") or f"differs in {l.get('differing')}: trigrt {l['trigrt']} {l.get('range', '')}")
+            flag = "" if l.get("equal") else "  <-- " + (
+                l.get("error") or l.get("note")
+                or f"differs in {l.get('differing')}: trigrt {l['trigrt']} {l.get('range', '')}")
             print(f"    {l['layer']:16s} {l['kind']:16s} values {h['values']:>8d}  accum w/s {h['accum_wrapped']}/"
                   f"{h['accum_saturated']}  result w/s {h['result_wrapped']}/{h['result_saturated']}{flag}")
         ic = c["input_conversion"]

@@ -181,8 +181,10 @@ def test_check_trace_three_pairs(tmp_path):
         assert all(l["equal"] for l in p["counts"]["layers"])
     assert kinds == {"nnet::dense", "nnet::normalize", "nnet::relu"}
     by = {p["pair"]: p for p in res["pairs"]}
-    sat = sum(l["here"]["accum_saturated"] + l["here"]["result_saturated"] for l in by["jet_tagger/mixed"]["counts"]["layers"])
-    wrap = sum(l["here"]["accum_wrapped"] + l["here"]["result_wrapped"] for l in by["deepcsv/default"]["counts"]["layers"])
+    sat = sum(l["here"]["accum_saturated"] + l["here"]["result_saturated"]
+              for l in by["jet_tagger/mixed"]["counts"]["layers"])
+    wrap = sum(l["here"]["accum_wrapped"] + l["here"]["result_wrapped"]
+               for l in by["deepcsv/default"]["counts"]["layers"])
     assert sat > 0 and wrap > 0  # both overflow kinds are exercised
 
 
