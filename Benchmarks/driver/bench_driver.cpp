@@ -1,0 +1,609 @@
+// bench_driver: trigrt through its C ABI next to its peers, in one process, interleaved.
+//
+// How a C++ trigger framework calls trigrt: load the model once, one session per thread, then
+// trigrt_session_run (float) or trigrt_session_run_f64 (fixed, exact) per jet or seed. This
+// program does exactly that and times it next to, on the same inputs and in the same process:
+//   float mode: the plain C -O3 loop of the same dense net (cnet.c), the same net on OpenBLAS,
+//               and ONNX Runtime through its Python API with IOBinding (embedded interpreter);
+//   fixed mode: hls4ml's compiled C simulation of the same model and precision config
+//               (myproject_double from the library hls4ml's build_lib.sh made), called natively.
+//
+// Batch-1 latency: cycles of (warm-up calls, per-call timed calls, one timed block of calls) per
+// variant, the variants' order rotated every cycle (A B C, B C A, ...), so load on the machine hits
+// every variant alike and cancels in the ratios. 3,125 cycles give trigrt 100,000 per-call samples
+// (and 100,000 more in blocks). Peers much slower than trigrt take fewer calls per cycle (a time
+// budget), never fewer cycles, so they stay interleaved over the whole run.
+// Throughput: batch 1, 16, 256, the variants again interleaved call by call.
+// Heap calls: this executable defines malloc & co. (they interpose libc's for every library in the
+// process, libtrigrt.so's static Swift runtime included) and counts them per variant while that
+// variant's timed calls run.
+//
+// Usage:
+//   bench_driver --model M.onnx --inputs X.npy [--mode float|fixed] [--config CFG.yml] [--net NET.bin]
+//                [--csim LIB.so] [--ort-python PEER_DIR] [--cycles N] [--slow-budget S] [--json OUT]
+#include <dlfcn.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cnet.h"
+#include "trigrt.h"
+extern "C" {
+#include "../../Tests/Consumers/npy.h"
+}
+
+#ifdef BENCH_PYTHON
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#endif
+
+// ---------------------------------------------------------------- heap-call counting
+
+extern "C" {
+void *__libc_malloc(size_t);
+void *__libc_calloc(size_t, size_t);
+void *__libc_realloc(void *, size_t);
+void __libc_free(void *);
+void *__libc_memalign(size_t, size_t);
+}
+static long *volatile g_heap = nullptr;   // armed when non-null: the counter of the running variant
+#define COUNT_HEAP() do { long *c = g_heap; if (c) ++*c; } while (0)
+extern "C" {
+void *malloc(size_t n) { COUNT_HEAP(); return __libc_malloc(n); }
+void *calloc(size_t a, size_t b) { COUNT_HEAP(); return __libc_calloc(a, b); }
+void *realloc(void *p, size_t n) { COUNT_HEAP(); return __libc_realloc(p, n); }
+void free(void *p) { if (p) COUNT_HEAP(); __libc_free(p); }
+void *memalign(size_t a, size_t n) { COUNT_HEAP(); return __libc_memalign(a, n); }
+void *aligned_alloc(size_t a, size_t n) { COUNT_HEAP(); return __libc_memalign(a, n); }
+void *valloc(size_t n) { COUNT_HEAP(); return __libc_memalign(4096, n); }
+int posix_memalign(void **out, size_t a, size_t n) {
+  COUNT_HEAP();
+  void *p = __libc_memalign(a, n);
+  if (!p) return 12;
+  *out = p;
+  return 0;
+}
+}
+
+// ---------------------------------------------------------------- helpers
+
+static inline uint64_t now_ns() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+[[noreturn]] static void die(const std::string &m) {
+  fprintf(stderr, "bench_driver: %s\n", m.c_str());
+  exit(1);
+}
+
+static double quantile(const std::vector<uint64_t> &sorted, double p) {
+  if (sorted.empty()) return 0;
+  size_t i = (size_t)(p * (double)sorted.size());
+  return (double)sorted[std::min(i, sorted.size() - 1)];
+}
+
+static double median_of(std::vector<uint64_t> v) {
+  std::sort(v.begin(), v.end());
+  return quantile(v, 0.5);
+}
+
+static std::string jstr(const std::string &s) {
+  std::string o = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') { o += '\\'; o += c; }
+    else if ((unsigned char)c < 0x20) { char b[8]; snprintf(b, sizeof b, "\\u%04x", c); o += b; }
+    else o += c;
+  }
+  return o + "\"";
+}
+
+static std::string jnum(double v) {
+  if (!std::isfinite(v)) return "null";
+  char b[64];
+  snprintf(b, sizeof b, "%.6g", v);
+  return b;
+}
+
+static std::string loadavg() {
+  FILE *f = fopen("/proc/loadavg", "r");
+  char b[128] = {0};
+  if (f) { if (!fgets(b, sizeof b, f)) b[0] = 0; fclose(f); }
+  double a = 0, c = 0, d = 0;
+  sscanf(b, "%lf %lf %lf", &a, &c, &d);
+  return "[" + jnum(a) + ", " + jnum(c) + ", " + jnum(d) + "]";
+}
+
+template <class T> static T *alloc_aligned(size_t n) {
+  void *p = nullptr;
+  if (posix_memalign(&p, 64, sizeof(T) * (n ? n : 1))) die("out of memory");
+  memset(p, 0, sizeof(T) * (n ? n : 1));
+  return (T *)p;
+}
+
+// ---------------------------------------------------------------- variants
+
+constexpr int kRows = 64;     // batch-1 inputs cycle through this many rows
+constexpr int kMaxBatch = 256;
+
+struct Variant {
+  std::string key, name;
+  int warm = 4, per = 32, block = 32;      // per cycle; set by the time budget
+  std::vector<uint64_t> lat, blk;           // per-call ns; block ns (block calls)
+  long heap = 0, runs = 0;                  // heap calls in `runs` timed runs
+  std::vector<std::pair<int, double>> thr;  // (batch, samples/s)
+  std::vector<std::pair<int, long>> thr_heap;
+  double est_ns = 0;
+  virtual ~Variant() {}
+  virtual void run1(int row) = 0;           // one sample: row of the batch-1 inputs
+  virtual void runb(int b) = 0;             // b samples at once (or a loop for per-sample peers)
+  virtual bool has_batch() const { return true; }
+};
+
+struct TrigrtFloat : Variant {
+  trigrt_session *s1 = nullptr, *sb = nullptr;
+  float *x1, *xb, *y1, *yb;
+  size_t nin, nout;
+  void run1(int r) override {
+    const float *in[1] = {x1 + (size_t)r * nin};
+    float *out[1] = {y1 + (size_t)r * nout};
+    trigrt_session_run(s1, in, out, 1, nullptr);
+  }
+  void runb(int b) override {
+    const float *in[1] = {xb};
+    float *out[1] = {yb};
+    trigrt_session_run(sb, in, out, (uint32_t)b, nullptr);
+  }
+};
+
+struct TrigrtFixed : Variant {
+  trigrt_session *s1 = nullptr, *sb = nullptr;
+  double *x1, *xb, *y1, *yb;
+  size_t nin, nout;
+  void run1(int r) override {
+    const double *in[1] = {x1 + (size_t)r * nin};
+    double *out[1] = {y1 + (size_t)r * nout};
+    trigrt_session_run_f64(s1, in, out, 1, nullptr);
+  }
+  void runb(int b) override {
+    const double *in[1] = {xb};
+    double *out[1] = {yb};
+    trigrt_session_run_f64(sb, in, out, (uint32_t)b, nullptr);
+  }
+};
+
+struct PlainC : Variant {
+  cnet *net;
+  const float *x1, *xb;
+  float *y1, *yb;
+  int nin, nout;
+  void run1(int r) override { cnet_run(net, x1 + (size_t)r * nin, y1 + (size_t)r * nout); }
+  void runb(int b) override {
+    for (int r = 0; r < b; r++) cnet_run(net, xb + (size_t)r * nin, yb + (size_t)r * nout);
+  }
+};
+
+struct Blas : Variant {
+  cnet *net;
+  const float *x1, *xb;
+  float *y1, *yb;
+  int nin, nout;
+  void run1(int r) override { cnet_run_blas(net, x1 + (size_t)r * nin, y1 + (size_t)r * nout, 1); }
+  void runb(int b) override { cnet_run_blas(net, xb, yb, b); }
+};
+
+typedef void (*csim_fn)(double *, double *);
+struct Csim : Variant {
+  csim_fn fn;
+  double *x1, *xb, *y1, *yb;
+  size_t nin, nout;
+  void run1(int r) override { fn(x1 + (size_t)r * nin, y1 + (size_t)r * nout); }
+  void runb(int b) override {
+    for (int r = 0; r < b; r++) fn(xb + (size_t)r * nin, yb + (size_t)r * nout);
+  }
+};
+
+#ifdef BENCH_PYTHON
+struct OrtPython : Variant {
+  PyObject *calls1[kRows];   // bound run_with_iobinding per input row
+  PyObject *callsb[3];       // batch 1, 16, 256
+  void run1(int r) override {
+    PyObject *res = PyObject_CallNoArgs(calls1[r]);
+    if (!res) { PyErr_Print(); die("ONNX Runtime run failed"); }
+    Py_DECREF(res);
+  }
+  void runb(int b) override {
+    PyObject *res = PyObject_CallNoArgs(callsb[b == 1 ? 0 : b == 16 ? 1 : 2]);
+    if (!res) { PyErr_Print(); die("ONNX Runtime run failed"); }
+    Py_DECREF(res);
+  }
+};
+
+static PyObject *py_get(PyObject *d, const char *k) {
+  PyObject *v = PyDict_GetItemString(d, k);   // borrowed
+  if (!v) die(std::string("ort_peer.setup() result has no '") + k + "'");
+  return v;
+}
+#endif
+
+// ---------------------------------------------------------------- measurement
+
+static void measure_latency(std::vector<Variant *> &vs, int cycles) {
+  for (Variant *v : vs) {
+    v->lat.reserve((size_t)cycles * v->per);
+    v->blk.reserve((size_t)cycles);
+  }
+  const size_t nv = vs.size();
+  for (int c = 0; c < cycles; c++) {
+    for (size_t k = 0; k < nv; k++) {
+      Variant *v = vs[(k + (size_t)c) % nv];
+      int r = (c * 7) % kRows;
+      for (int i = 0; i < v->warm; i++) v->run1((r + i) % kRows);
+      g_heap = &v->heap;
+      for (int i = 0; i < v->per; i++) {
+        int row = (r + v->warm + i) % kRows;
+        uint64_t a = now_ns();
+        v->run1(row);
+        uint64_t b = now_ns();
+        v->lat.push_back(b - a);   // reserved: no allocation
+      }
+      if (v->block) {
+        uint64_t a = now_ns();
+        for (int i = 0; i < v->block; i++) v->run1((r + i) % kRows);
+        v->blk.push_back(now_ns() - a);
+      }
+      g_heap = nullptr;
+      v->runs += v->per + v->block;
+    }
+  }
+}
+
+static void measure_throughput(std::vector<Variant *> &vs, double budget_s) {
+  const int batches[3] = {1, 16, 256};
+  for (int b : batches) {
+    std::vector<Variant *> act;
+    for (Variant *v : vs) if (v->has_batch()) act.push_back(v);
+    // reps per variant: enough for a stable median within the budget, at least 5, at most 3000
+    std::vector<int> reps(act.size());
+    int maxreps = 0;
+    for (size_t i = 0; i < act.size(); i++) {
+      act[i]->runb(b);   // warm-up + estimate
+      uint64_t a = now_ns();
+      act[i]->runb(b);
+      double t = (double)(now_ns() - a);
+      reps[i] = (int)std::max(5.0, std::min(3000.0, budget_s * 1e9 / std::max(t, 1.0)));
+      maxreps = std::max(maxreps, reps[i]);
+    }
+    std::vector<std::vector<uint64_t>> ts(act.size());
+    std::vector<long> heaps(act.size(), 0), runs(act.size(), 0);
+    for (size_t i = 0; i < act.size(); i++) ts[i].reserve(reps[i]);
+    for (int rep = 0; rep < maxreps; rep++) {
+      for (size_t k = 0; k < act.size(); k++) {
+        size_t i = (k + (size_t)rep) % act.size();
+        if (rep >= reps[i]) continue;
+        g_heap = &heaps[i];
+        uint64_t a = now_ns();
+        act[i]->runb(b);
+        uint64_t t = now_ns() - a;
+        g_heap = nullptr;
+        ts[i].push_back(t);
+        runs[i]++;
+      }
+    }
+    for (size_t i = 0; i < act.size(); i++) {
+      act[i]->thr.push_back({b, (double)b / median_of(ts[i]) * 1e9});
+      act[i]->thr_heap.push_back({b, heaps[i]});
+    }
+  }
+}
+
+// ---------------------------------------------------------------- main
+
+struct Args {
+  std::string model, inputs, mode = "float", config, net, csim, ort_dir, json;
+  int cycles = 3125;
+  double slow_budget = 4.0, thr_budget = 0.4;
+};
+
+static Args parse(int argc, char **argv) {
+  Args a;
+  for (int i = 1; i < argc; i++) {
+    std::string k = argv[i];
+    auto val = [&]() -> std::string {
+      if (i + 1 >= argc) die("missing value after " + k);
+      return argv[++i];
+    };
+    if (k == "--model") a.model = val();
+    else if (k == "--inputs") a.inputs = val();
+    else if (k == "--mode") a.mode = val();
+    else if (k == "--config") a.config = val();
+    else if (k == "--net") a.net = val();
+    else if (k == "--csim") a.csim = val();
+    else if (k == "--ort-python") a.ort_dir = val();
+    else if (k == "--json") a.json = val();
+    else if (k == "--cycles") a.cycles = atoi(val().c_str());
+    else if (k == "--slow-budget") a.slow_budget = atof(val().c_str());
+    else if (k == "--throughput-budget") a.thr_budget = atof(val().c_str());
+    else die("unknown argument " + k);
+  }
+  if (a.model.empty() || a.inputs.empty()) die("--model and --inputs are required");
+  if (a.mode != "float" && a.mode != "fixed") die("--mode is float or fixed");
+  return a;
+}
+
+static trigrt_model *load(const Args &a, trigrt_error *err) {
+  trigrt_options o;
+  TRIGRT_OPTIONS_INIT(&o);
+  o.mode = a.mode == "fixed" ? TRIGRT_MODE_FIXED : TRIGRT_MODE_FLOAT;
+  o.precision_config = a.config.empty() ? nullptr : a.config.c_str();
+  trigrt_model *m = nullptr;
+  if (trigrt_model_load_file(a.model.c_str(), &o, &m, err) != TRIGRT_OK) return nullptr;
+  return m;
+}
+
+int main(int argc, char **argv) {
+  Args a = parse(argc, argv);
+  const bool fixed = a.mode == "fixed";
+  npy_array x;
+  if (npy_read(a.inputs.c_str(), &x) || x.rows < 1) die("cannot read " + a.inputs);
+
+  trigrt_error err;
+  trigrt_model *model = load(a, &err);
+  if (!model) {
+    // An unsupported model/mode is a result, not a crash: report it.
+    std::string o = "{\"model\": " + jstr(a.model) + ", \"mode\": " + jstr(a.mode) + ", \"config\": " + jstr(a.config) +
+                    ", \"error\": " + jstr(err.message) + ", \"status\": " + std::to_string(err.code) + "}\n";
+    if (!a.json.empty()) { FILE *f = fopen(a.json.c_str(), "w"); fputs(o.c_str(), f); fclose(f); }
+    fputs(o.c_str(), stdout);
+    return 3;
+  }
+  const size_t nin = trigrt_model_input_size(model, 0), nout = trigrt_model_output_size(model, 0);
+  if (trigrt_model_input_count(model) != 1 || trigrt_model_output_count(model) != 1)
+    die("the driver handles one input and one output");
+  if (x.cols != nin) die("inputs have " + std::to_string(x.cols) + " columns, the model takes " + std::to_string(nin));
+
+  // Inputs: 64 rows for batch 1, 256 for batches (the file's rows, repeated if fewer).
+  double *xd1 = alloc_aligned<double>(kRows * nin), *xdb = alloc_aligned<double>(kMaxBatch * nin);
+  float *xf1 = alloc_aligned<float>(kRows * nin), *xfb = alloc_aligned<float>(kMaxBatch * nin);
+  for (int r = 0; r < kMaxBatch; r++)
+    for (size_t j = 0; j < nin; j++) {
+      double v = x.data[(r % x.rows) * nin + j];
+      if (r < kRows) { xd1[r * nin + j] = v; xf1[r * nin + j] = (float)v; }
+      xdb[r * nin + j] = v;
+      xfb[r * nin + j] = (float)v;
+    }
+
+  // Model load and session creation times (median of repeats, at most ~2 s).
+  std::vector<uint64_t> loads, creates;
+  uint64_t t_start = now_ns();
+  for (int i = 0; i < 50 && (i < 5 || now_ns() - t_start < 2000000000ull); i++) {
+    uint64_t t0 = now_ns();
+    trigrt_model *m2 = load(a, &err);
+    uint64_t t1 = now_ns();
+    trigrt_session *s = nullptr;
+    trigrt_session_create(m2, 1, &s, &err);
+    uint64_t t2 = now_ns();
+    loads.push_back(t1 - t0);
+    creates.push_back(t2 - t1);
+    trigrt_session_destroy(s);
+    trigrt_model_destroy(m2);
+  }
+
+  std::vector<std::unique_ptr<Variant>> owned;
+  std::vector<Variant *> vs;
+  std::string checks;   // JSON members
+  if (!fixed) {
+    auto *t = new TrigrtFloat;
+    t->key = "trigrt"; t->name = "trigrt (C ABI)";
+    t->nin = nin; t->nout = nout; t->x1 = xf1; t->xb = xfb;
+    t->y1 = alloc_aligned<float>(kRows * nout); t->yb = alloc_aligned<float>(kMaxBatch * nout);
+    if (trigrt_session_create(model, 1, &t->s1, &err) || trigrt_session_create(model, kMaxBatch, &t->sb, &err)) die(err.message);
+    owned.emplace_back(t); vs.push_back(t);
+    for (int r = 0; r < kRows; r++) t->run1(r);
+    if (!a.net.empty()) {
+      cnet *net = cnet_read(a.net.c_str(), kMaxBatch);
+      if (!net) die("cannot read " + a.net);
+      if ((size_t)cnet_inputs(net) != nin || (size_t)cnet_outputs(net) != nout) die("the C net's shape differs from the model's");
+      auto *p = new PlainC;
+      p->key = "plain_c"; p->name = "plain C -O3 loop";
+      p->net = net; p->nin = (int)nin; p->nout = (int)nout; p->x1 = xf1; p->xb = xfb;
+      p->y1 = alloc_aligned<float>(kRows * nout); p->yb = alloc_aligned<float>(kMaxBatch * nout);
+      auto *o = new Blas;
+      o->key = "openblas"; o->name = "OpenBLAS (sgemv / sgemm)";
+      o->net = net; o->nin = (int)nin; o->nout = (int)nout; o->x1 = xf1; o->xb = xfb;
+      o->y1 = alloc_aligned<float>(kRows * nout); o->yb = alloc_aligned<float>(kMaxBatch * nout);
+      owned.emplace_back(p); vs.push_back(p);
+      owned.emplace_back(o); vs.push_back(o);
+      double wp = 0, wo = 0;
+      for (int r = 0; r < kRows; r++) { p->run1(r); o->run1(r); }
+      for (size_t i = 0; i < kRows * nout; i++) {
+        wp = std::max(wp, (double)std::fabs(p->y1[i] - t->y1[i]));
+        wo = std::max(wo, (double)std::fabs(o->y1[i] - t->y1[i]));
+      }
+      if (!(wp < 1e-4) || !(wo < 1e-4)) die("trigrt and the C net disagree (" + jnum(wp) + ", " + jnum(wo) + ")");
+      checks += "\"plain_c_max_abs_diff\": " + jnum(wp) + ", \"openblas_max_abs_diff\": " + jnum(wo) + ", ";
+      checks += "\"openblas\": " + jstr(cnet_blas_config()) + ", ";
+    }
+#ifdef BENCH_PYTHON
+    if (!a.ort_dir.empty()) {
+      Py_Initialize();
+      PyObject *sys_path = PySys_GetObject("path");
+      PyObject *dir = PyUnicode_FromString(a.ort_dir.c_str());
+      PyList_Insert(sys_path, 0, dir);
+      Py_DECREF(dir);
+      PyObject *mod = PyImport_ImportModule("ort_peer");
+      if (!mod) { PyErr_Print(); die("cannot import ort_peer"); }
+      PyObject *res = PyObject_CallMethod(mod, "setup", "ssnn", a.model.c_str(), a.inputs.c_str(), (Py_ssize_t)kRows, (Py_ssize_t)kMaxBatch);
+      if (!res || !PyDict_Check(res)) { PyErr_Print(); die("ort_peer.setup failed"); }
+      auto *o = new OrtPython;
+      o->key = "ort_python"; o->name = "ONNX Runtime (Python, IOBinding)";
+      PyObject *c1 = py_get(res, "run1"), *cb = py_get(res, "runb");
+      for (int r = 0; r < kRows; r++) { o->calls1[r] = PyList_GetItem(c1, r); Py_INCREF(o->calls1[r]); }
+      for (int i = 0; i < 3; i++) { o->callsb[i] = PyList_GetItem(cb, i); Py_INCREF(o->callsb[i]); }
+      for (int r = 0; r < kRows; r++) o->run1(r);
+      // compare ONNX Runtime's batch-1 outputs (float32 bytes) with trigrt's
+      PyObject *outs = PyObject_CallNoArgs(py_get(res, "outputs1"));
+      if (!outs || !PyBytes_Check(outs) || (size_t)PyBytes_Size(outs) != sizeof(float) * kRows * nout) { PyErr_Print(); die("ort_peer outputs1"); }
+      const float *yo = (const float *)PyBytes_AsString(outs);
+      double wd = 0;
+      for (size_t i = 0; i < kRows * nout; i++) wd = std::max(wd, (double)std::fabs(yo[i] - t->y1[i]));
+      Py_DECREF(outs);
+      if (!(wd < 1e-4)) die("trigrt and ONNX Runtime disagree (" + jnum(wd) + ")");
+      checks += "\"ort_max_abs_diff\": " + jnum(wd) + ", ";
+      checks += "\"ort_version\": " + jstr(PyUnicode_AsUTF8(py_get(res, "version"))) + ", ";
+      checks += "\"ort_settings\": " + jstr(PyUnicode_AsUTF8(py_get(res, "settings"))) + ", ";
+      owned.emplace_back(o); vs.push_back(o);
+    }
+#else
+    if (!a.ort_dir.empty()) die("built without Python: no ONNX Runtime peer");
+#endif
+  } else {
+    auto *t = new TrigrtFixed;
+    t->key = "trigrt"; t->name = "trigrt fixed (C ABI, run_f64)";
+    t->nin = nin; t->nout = nout; t->x1 = xd1; t->xb = xdb;
+    t->y1 = alloc_aligned<double>(kRows * nout); t->yb = alloc_aligned<double>(kMaxBatch * nout);
+    if (trigrt_session_create(model, 1, &t->s1, &err) || trigrt_session_create(model, kMaxBatch, &t->sb, &err)) die(err.message);
+    owned.emplace_back(t); vs.push_back(t);
+    if (!a.csim.empty()) {
+      void *lib = dlopen(a.csim.c_str(), RTLD_NOW | RTLD_LOCAL);
+      if (!lib) die(std::string("dlopen: ") + dlerror());
+      auto *c = new Csim;
+      c->key = "csim"; c->name = "hls4ml 1.3.0 C simulation";
+      c->fn = (csim_fn)dlsym(lib, "myproject_double");
+      if (!c->fn) die("no myproject_double in " + a.csim);
+      c->nin = nin; c->nout = nout; c->x1 = xd1; c->xb = xdb;
+      c->y1 = alloc_aligned<double>(kRows * nout); c->yb = alloc_aligned<double>(kMaxBatch * nout);
+      c->run1(0);   // the first call reads the weights and builds the tables
+      // bit-exactness over every row of the file (batch 1 and batched trigrt), up to 4,000 rows
+      size_t rows = std::min<size_t>(x.rows, 4000);
+      double *xa = alloc_aligned<double>(rows * nin), *yc = alloc_aligned<double>(rows * nout);
+      double *y1 = alloc_aligned<double>(rows * nout), *yb = alloc_aligned<double>(rows * nout);
+      for (size_t i = 0; i < rows * nin; i++) xa[i] = x.data[i];
+      for (size_t r = 0; r < rows; r++) {
+        c->fn(xa + r * nin, yc + r * nout);
+        const double *in[1] = {xa + r * nin};
+        double *out[1] = {y1 + r * nout};
+        trigrt_session_run_f64(t->s1, in, out, 1, nullptr);
+      }
+      for (size_t r = 0; r < rows; r += kMaxBatch) {
+        uint32_t b = (uint32_t)std::min<size_t>(kMaxBatch, rows - r);
+        const double *in[1] = {xa + r * nin};
+        double *out[1] = {yb + r * nout};
+        trigrt_session_run_f64(t->sb, in, out, b, nullptr);
+      }
+      long d1 = 0, db = 0;
+      for (size_t i = 0; i < rows * nout; i++) {
+        d1 += memcmp(&yc[i], &y1[i], 8) != 0;
+        db += memcmp(&yc[i], &yb[i], 8) != 0;
+      }
+      checks += "\"bit_exact_rows\": " + std::to_string(rows) + ", \"differing_outputs_batch1\": " + std::to_string(d1) +
+                ", \"differing_outputs_batched\": " + std::to_string(db) + ", ";
+      owned.emplace_back(c); vs.push_back(c);
+    }
+    for (int r = 0; r < kRows; r++) t->run1(r);
+  }
+
+  // Timer overhead (back-to-back clock_gettime).
+  std::vector<uint64_t> ov(100000);
+  for (auto &o : ov) { uint64_t q = now_ns(); o = now_ns() - q; }
+  const double timer_ns = median_of(ov);
+
+  // Calls per cycle from a time budget: a variant whose full share (cycles x (warm + 2 x 32) calls)
+  // would exceed --slow-budget seconds drops the warm-up and the block, then times fewer calls
+  // per cycle (at least one per cycle).
+  for (Variant *v : vs) {
+    std::vector<uint64_t> e;
+    for (int i = 0; i < 15; i++) { uint64_t q = now_ns(); v->run1(i % kRows); e.push_back(now_ns() - q); }
+    v->est_ns = median_of(e);
+    double full = (double)a.cycles * (v->warm + v->per + v->block) * v->est_ns * 1e-9;
+    if (v->key != "trigrt" && full > a.slow_budget) {
+      v->warm = 0; v->block = 0;
+      v->per = (int)std::max(1.0, std::min(32.0, std::floor(a.slow_budget / ((double)a.cycles * v->est_ns * 1e-9))));
+    }
+  }
+
+  std::string load_before = loadavg();
+  uint64_t t0 = now_ns();
+  measure_latency(vs, a.cycles);
+  uint64_t t1 = now_ns();
+  measure_throughput(vs, a.thr_budget);
+  uint64_t t2 = now_ns();
+  std::string load_after = loadavg();
+
+  // ---- report
+  std::string o = "{\n";
+  o += " \"model\": " + jstr(a.model) + ", \"mode\": " + jstr(a.mode) + ", \"config\": " + jstr(a.config) + ",\n";
+  o += " \"inputs_file\": " + jstr(a.inputs) + ", \"input_size\": " + std::to_string(nin) + ", \"output_size\": " + std::to_string(nout) + ",\n";
+  o += " \"trigrt_version\": " + std::to_string(trigrt_version_number()) + ", \"cycles\": " + std::to_string(a.cycles) + ",\n";
+  o += " \"timer_overhead_ns\": " + jnum(timer_ns) + ", \"latency_seconds\": " + jnum((t1 - t0) * 1e-9) +
+       ", \"throughput_seconds\": " + jnum((t2 - t1) * 1e-9) + ",\n";
+  o += " \"load_before\": " + load_before + ", \"load_after\": " + load_after + ",\n";
+  o += " \"load_ms\": " + jnum(median_of(loads) * 1e-6) + ", \"session_create_us\": " + jnum(median_of(creates) * 1e-3) +
+       ", \"load_repeats\": " + std::to_string(loads.size()) + ",\n";
+  o += " \"arena_bytes\": {\"1\": " + std::to_string(trigrt_model_arena_size(model, 1)) + ", \"16\": " +
+       std::to_string(trigrt_model_arena_size(model, 16)) + ", \"256\": " + std::to_string(trigrt_model_arena_size(model, 256)) + "},\n";
+  o += " \"checks\": {" + checks + "\"ok\": true},\n";
+  o += " \"variants\": [\n";
+  for (size_t i = 0; i < vs.size(); i++) {
+    Variant *v = vs[i];
+    std::vector<uint64_t> s = v->lat;
+    std::sort(s.begin(), s.end());
+    double mean = 0;
+    for (uint64_t q : s) mean += (double)q;
+    mean /= (double)std::max<size_t>(1, s.size());
+    double blk = v->blk.empty() ? NAN : median_of(v->blk) / v->block;
+    o += "  {\"key\": " + jstr(v->key) + ", \"name\": " + jstr(v->name) + ", \"calls\": " + std::to_string(s.size()) +
+         ", \"per_cycle\": " + std::to_string(v->per) + ", \"warm\": " + std::to_string(v->warm) + ", \"block\": " + std::to_string(v->block) + ",\n";
+    o += "   \"p50\": " + jnum(quantile(s, 0.5)) + ", \"p90\": " + jnum(quantile(s, 0.9)) + ", \"p99\": " + jnum(quantile(s, 0.99)) +
+         ", \"p999\": " + jnum(quantile(s, 0.999)) + ", \"p9999\": " + jnum(quantile(s, 0.9999)) + ", \"max\": " + jnum(s.empty() ? 0 : (double)s.back()) +
+         ", \"mean\": " + jnum(mean) + ", \"min\": " + jnum(s.empty() ? 0 : (double)s.front()) + ", \"block_ns_per_call\": " + jnum(blk) + ",\n";
+    o += "   \"heap_calls\": " + std::to_string(v->heap) + ", \"runs\": " + std::to_string(v->runs) + ",\n";
+    o += "   \"throughput\": {";
+    for (size_t k = 0; k < v->thr.size(); k++)
+      o += (k ? ", " : "") + jstr(std::to_string(v->thr[k].first)) + ": " + jnum(v->thr[k].second);
+    o += "}, \"throughput_heap_calls\": {";
+    for (size_t k = 0; k < v->thr_heap.size(); k++)
+      o += (k ? ", " : "") + jstr(std::to_string(v->thr_heap[k].first)) + ": " + std::to_string(v->thr_heap[k].second);
+    o += "},\n   \"cdf\": [";
+    // quantiles on a "nines" grid: p = 1 - 10^-s, s in [0, 5], plus the maximum
+    const int npts = 240;
+    for (int k = 0; k <= npts; k++) {
+      double sx = 5.0 * k / npts, p = k == 0 ? 0.0 : 1.0 - std::pow(10.0, -sx);
+      if ((double)s.size() * (1 - p) < 1) break;
+      o += (k ? ", " : "") + std::string("[") + jnum(p) + ", " + jnum(quantile(s, p)) + "]";
+    }
+    o += std::string(", [1, ") + jnum(s.empty() ? 0 : (double)s.back()) + "]]}";
+    o += i + 1 < vs.size() ? ",\n" : "\n";
+  }
+  o += " ]\n}\n";
+  if (!a.json.empty()) {
+    FILE *f = fopen(a.json.c_str(), "w");
+    if (!f) die("cannot write " + a.json);
+    fputs(o.c_str(), f);
+    fclose(f);
+  }
+  // a short human summary on stdout
+  printf("%s [%s%s%s] timer %.0f ns, load %s -> %s\n", a.model.c_str(), a.mode.c_str(), a.config.empty() ? "" : " ",
+         a.config.c_str(), timer_ns, load_before.c_str(), load_after.c_str());
+  for (Variant *v : vs) {
+    std::vector<uint64_t> s = v->lat;
+    std::sort(s.begin(), s.end());
+    printf("  %-34s %7zu calls  p50 %9.0f  p99 %9.0f  p99.9 %9.0f  max %9.0f ns  heap %ld/%ld runs  b256 %.3g/s\n", v->name.c_str(),
+           s.size(), quantile(s, 0.5), quantile(s, 0.99), quantile(s, 0.999), s.empty() ? 0.0 : (double)s.back(), v->heap, v->runs,
+           v->thr.empty() ? 0.0 : v->thr.back().second);
+  }
+  fflush(stdout);
+  // Leave the Python interpreter and the libraries to process exit (ORT's teardown order with
+  // an embedded interpreter is not ours to test here).
+  _exit(0);
+}
