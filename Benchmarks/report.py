@@ -306,6 +306,13 @@ def write(res: dict, bench_dir: str) -> None:
         "fixed mode bit for bit against the C simulation (counted above; `make bench` fails if any differ or trigrt allocates).",
     ]))
     L.append("")
+    prof = os.path.join(bench_dir, "results", "profile.md")
+    if os.path.exists(prof):
+        L.append("## Instruction counts (`make bench-profile`)\n")
+        L.append("perf's hardware counters are not available in this VM (`perf stat -e instructions true`: not supported), so "
+                 "the profiles count executed instructions with callgrind: exact and repeatable whatever the machine's load, and "
+                 "they do not depend on this run's timing (they were taken on the same build).\n")
+        L.append(open(prof).read().rstrip() + "\n")
     analysis = os.path.join(bench_dir, "ANALYSIS.md")
     if os.path.exists(analysis):
         L.append(open(analysis).read().rstrip() + "\n")
