@@ -93,8 +93,9 @@ bench-cli-test: py-deps prefix
 
 # Every zoo model, float and fixed, next to the plain C loop, OpenBLAS, ONNX Runtime and hls4ml's C
 # simulation in one C++ process; rewrites Benchmarks/RESULTS.md and Benchmarks/results/ (~10 min).
+# BENCH_MODELS=a,b picks models; BENCH_ARGS passes options (--cycles N, --quick, --no-write).
 bench: deps prefix
-	$(PY) Benchmarks/bench.py $(DIST)/prefix
+	$(PY) Benchmarks/bench.py $(DIST)/prefix $(BENCH_ARGS)
 
 # Kernel micro-benchmarks (percentiles and malloc counts), a separate package (Benchmarks/Micro).
 bench-micro: deps

@@ -3,9 +3,11 @@
 
 For every model of the zoo (Models/*.onnx with Models/<name>.inputs.npy; --models picks some):
   float mode   bench_driver (C++, through the C ABI) with the plain C -O3 loop and OpenBLAS version
-               of the net (when export_net.py can express it: dense nets) and ONNX Runtime's Python
-               API with IOBinding (embedded in the driver's process; not for QONNX models, whose
-               Quant nodes ONNX Runtime does not run);
+               of the net (when export_net.py can express it: dense nets), ONNX Runtime's C API
+               (the pip wheel's libonnxruntime.so; onnxruntime_c_api.h from Debian's
+               libonnxruntime-dev, see ort_header_dir()) and its Python API with IOBinding (embedded in
+               the driver's process); no ONNX Runtime for QONNX models, whose Quant nodes it does
+               not run;
   fixed mode   for every firmware-sim/configs/<name>/*.yml: trigrt fixed on the cleaned model hls4ml
                was given, next to hls4ml 1.3.0's compiled C simulation of that model and config
                (built through firmware-sim's fwsim and its cache, ~/.cache/trigrt/fwsim), on the
@@ -48,6 +50,14 @@ def log(msg: str) -> None:
 
 def run(cmd: list[str], **kw) -> subprocess.CompletedProcess:
     return subprocess.run(cmd, capture_output=True, text=True, **kw)
+
+
+def bench_command() -> str:
+    """The command that made this run, as a reader would type it."""
+    if os.environ.get("MAKELEVEL"):
+        extra = " ".join(f"{k}={os.environ[k]}" for k in ("BENCH_MODELS", "BENCH_ARGS") if os.environ.get(k))
+        return "make bench" + (f" {extra}" if extra else "")
+    return " ".join(["python3", os.path.relpath(os.path.abspath(sys.argv[0]), ROOT), *sys.argv[1:]])
 
 
 def loadavg() -> list[float]:
@@ -111,6 +121,63 @@ def python_embed_flags() -> tuple[list[str], str | None]:
     return ["-DBENCH_PYTHON", f"-I{inc}", f"-L{libdir}", f"-lpython{ver}", f"-Wl,-rpath,{libdir}"], None
 
 
+ORT_DEV_SUITE = "trixie"   # Debian 13: the first Debian release with libonnxruntime-dev
+ORT_CACHE = os.path.join(os.path.expanduser("~"), ".cache", "trigrt", "ort-capi")
+
+
+def ort_header_dir() -> tuple[str | None, str]:
+    """The directory holding onnxruntime_c_api.h, and where it came from.
+
+    An installed libonnxruntime-dev (Debian 13 and later) is used as it is. On an older Debian (this
+    machine's 12 has no ONNX Runtime) the same package is downloaded from Debian 13 with apt-get into
+    ~/.cache/trigrt/ort-capi (its own package lists there; the system's apt state is not touched) and
+    unpacked with dpkg-deb; nothing of it is committed. Only the headers are used: the library is the
+    pip wheel's, the same ONNX Runtime as the Python peer.
+    """
+    for d in ("/usr/include/onnxruntime", "/usr/local/include/onnxruntime"):
+        if os.path.exists(os.path.join(d, "onnxruntime_c_api.h")):
+            pkg = run(["dpkg", "-S", os.path.join(d, "onnxruntime_c_api.h")]).stdout.split(":")[0] or "installed"
+            ver = run(["dpkg-query", "-W", "-f=${Version}", pkg]).stdout.strip()
+            return d, f"{pkg} {ver}".strip()
+    inc = os.path.join(ORT_CACHE, "root", "usr", "include", "onnxruntime")
+    stamp = os.path.join(ORT_CACHE, "package.txt")
+    if os.path.exists(os.path.join(inc, "onnxruntime_c_api.h")) and os.path.exists(stamp):
+        return inc, open(stamp).read().strip()
+    if not shutil.which("apt-get") or not shutil.which("dpkg-deb"):
+        return None, "no apt-get/dpkg-deb to fetch Debian's libonnxruntime-dev"
+    for sub in ("lists/partial", "cache/archives/partial", "etc", "deb"):
+        os.makedirs(os.path.join(ORT_CACHE, sub), exist_ok=True)
+    with open(os.path.join(ORT_CACHE, "etc", "sources.list"), "w") as f:
+        f.write(f"deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian {ORT_DEV_SUITE} main\n")
+    opts = ["-o", f"Dir::Etc::SourceList={ORT_CACHE}/etc/sources.list", "-o", "Dir::Etc::SourceParts=/nonexistent",
+            "-o", f"Dir::State::Lists={ORT_CACHE}/lists", "-o", f"Dir::Cache={ORT_CACHE}/cache",
+            "-o", "APT::Sandbox::User=root", "-qq"]
+    r = run(["apt-get", *opts, "update"], timeout=600)
+    if r.returncode != 0:
+        return None, f"apt-get update ({ORT_DEV_SUITE}) failed: {r.stderr.strip()[-300:]}"
+    for f in glob.glob(os.path.join(ORT_CACHE, "deb", "*.deb")):
+        os.remove(f)
+    r = run(["apt-get", *opts, "download", "libonnxruntime-dev"], cwd=os.path.join(ORT_CACHE, "deb"), timeout=600)
+    debs = glob.glob(os.path.join(ORT_CACHE, "deb", "libonnxruntime-dev_*.deb"))
+    if r.returncode != 0 or not debs:
+        return None, f"apt-get download libonnxruntime-dev ({ORT_DEV_SUITE}) failed: {r.stderr.strip()[-300:]}"
+    subprocess.run(["dpkg-deb", "-x", debs[0], os.path.join(ORT_CACHE, "root")], check=True)
+    ver = os.path.basename(debs[0]).split("_")[1]
+    with open(stamp, "w") as f:
+        f.write(f"libonnxruntime-dev {ver} (Debian {ORT_DEV_SUITE})\n")
+    return inc, open(stamp).read().strip()
+
+
+def ort_library() -> str | None:
+    """The pip wheel's libonnxruntime.so (the wheel ships it under onnxruntime/capi)."""
+    try:
+        import onnxruntime
+    except ImportError:
+        return None
+    libs = sorted(glob.glob(os.path.join(os.path.dirname(onnxruntime.__file__), "capi", "libonnxruntime.so*")))
+    return libs[0] if libs else None
+
+
 def build_driver(prefix: str, work: str) -> tuple[str, str | None]:
     src = os.path.join(HERE, "driver")
     cnet_o = os.path.join(work, "cnet.o")
@@ -118,6 +185,9 @@ def build_driver(prefix: str, work: str) -> tuple[str, str | None]:
                    check=True)
     pyflags, why_not = python_embed_flags()
     exe = os.path.join(work, "bench_driver")
+    ort_inc, _ = ort_header_dir()
+    if ort_inc and ort_library():
+        pyflags = ["-DBENCH_ORT_C", f"-I{ort_inc}", *pyflags]
     inc = [f for f in pyflags if f.startswith(("-D", "-I"))]
     lib = [f for f in pyflags if not f.startswith(("-D", "-I"))]
     subprocess.run(["g++", "-O2", "-std=c++17", "-Wall", "-Wextra", *inc, f"-I{prefix}/include", os.path.join(src, "bench_driver.cpp"),
@@ -228,13 +298,14 @@ def main() -> int:
     cycles = a.cycles or (300 if a.quick else 3125)
     work = tempfile.mkdtemp(prefix="trigrt-bench-")
     started = time.time()
-    res = {"date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"), "command": "make bench",
+    res = {"date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"), "command": bench_command(),
            "cycles": cycles, "quick": a.quick, "machine": machine(), "versions": versions(prefix),
            "load_start": loadavg(), "float": [], "fixed": [], "rss": {}, "cli_threads": []}
     log(f"machine: {res['machine']['cpu']}, {res['machine']['cores']} cores, ISA {' '.join(res['machine']['isa'])}, load {res['load_start']}")
+    res["ort_c_api"] = ort_c_api_note()
+    log(f"ONNX Runtime C API: {res['ort_c_api']['note']}")
     exe, no_python = build_driver(prefix, work)
     res["ort_python"] = no_python or "embedded"
-    res["ort_c_api"] = ort_c_api_note()
     if no_python:
         log(f"note: no ONNX Runtime peer: {no_python}")
     names = zoo(a.models)
@@ -255,8 +326,11 @@ def main() -> int:
         qonnx = is_qonnx(model)
         if qonnx:
             notes.append("no ONNX Runtime peer: ONNX Runtime does not run QONNX Quant nodes (custom domain)")
-        elif not no_python:
-            args += ["--ort-python", os.path.join(HERE, "driver")]
+        else:
+            if res["ort_c_api"].get("library") and res["ort_c_api"].get("header"):
+                args += ["--ort-c", res["ort_c_api"]["library"]]
+            if not no_python:
+                args += ["--ort-python", os.path.join(HERE, "driver")]
         log(f"== {name} float")
         d = driver_run(exe, args, work, f"{name}-float")
         d.update({"name": name, "notes": notes})
@@ -328,22 +402,21 @@ def main() -> int:
     return 1 if problems else 0
 
 
-def ort_c_api_note() -> str:
-    """Whether ONNX Runtime's C API can be called: it needs onnxruntime_c_api.h from a package."""
-    try:
-        import onnxruntime
-        capi = os.path.join(os.path.dirname(onnxruntime.__file__), "capi")
-        libs = sorted(os.path.basename(p) for p in glob.glob(os.path.join(capi, "libonnxruntime.so*")))
-        headers = glob.glob(os.path.join(os.path.dirname(onnxruntime.__file__), "**", "onnxruntime_c_api.h"), recursive=True)
-    except ImportError:
-        return "onnxruntime is not installed"
-    for d in ("/usr/include", "/usr/local/include"):
-        headers += glob.glob(os.path.join(d, "**", "onnxruntime_c_api.h"), recursive=True)
-    if headers:
-        return f"header found at {headers[0]} (not used by this driver version)"
-    return (f"not measured: the pip onnxruntime {onnxruntime.__version__} wheel ships {', '.join(libs) or 'no libonnxruntime.so'} "
-            "but no onnxruntime_c_api.h, and no Debian 12 package carries ONNX Runtime; without the header the C API "
-            "cannot be called (its function table's layout is defined only there)")
+def ort_c_api_note() -> dict:
+    """Where ONNX Runtime's C API peer comes from: the header package and the library."""
+    inc, origin = ort_header_dir()
+    lib = ort_library()
+    d = {"header": os.path.join(inc, "onnxruntime_c_api.h") if inc else None, "header_package": origin, "library": lib}
+    if not inc:
+        d["note"] = f"not measured: no onnxruntime_c_api.h ({origin})"
+    elif not lib:
+        d["note"] = "not measured: the onnxruntime wheel ships no libonnxruntime.so"
+    else:
+        api = next((l.split()[-1] for l in open(d["header"]) if l.startswith("#define ORT_API_VERSION")), "?")
+        d["api_version"] = api
+        d["note"] = (f"header {origin} (C API version {api}), library {os.path.basename(lib)} from the pip wheel "
+                     f"(a newer library serves older API versions: the function table is append-only)")
+    return d
 
 
 def check(res: dict) -> list[str]:

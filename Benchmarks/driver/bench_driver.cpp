@@ -4,7 +4,9 @@
 // trigrt_session_run (float) or trigrt_session_run_f64 (fixed, exact) per jet or seed. This
 // program does exactly that and times it next to, on the same inputs and in the same process:
 //   float mode: the plain C -O3 loop of the same dense net (cnet.c), the same net on OpenBLAS,
-//               and ONNX Runtime through its Python API with IOBinding (embedded interpreter);
+//               ONNX Runtime through its C API (header from Debian's libonnxruntime-dev, the pip
+//               wheel's libonnxruntime.so, dlopen'ed) and through its Python API with IOBinding
+//               (embedded interpreter);
 //   fixed mode: hls4ml's compiled C simulation of the same model and precision config
 //               (myproject_double from the library hls4ml's build_lib.sh made), called natively.
 //
@@ -20,7 +22,8 @@
 //
 // Usage:
 //   bench_driver --model M.onnx --inputs X.npy [--mode float|fixed] [--config CFG.yml] [--net NET.bin]
-//                [--csim LIB.so] [--ort-python PEER_DIR] [--cycles N] [--slow-budget S] [--json OUT]
+//                [--csim LIB.so] [--ort-c LIBONNXRUNTIME.so] [--ort-python PEER_DIR] [--cycles N]
+//                [--slow-budget S] [--json OUT]
 #include <dlfcn.h>
 #include <time.h>
 #include <unistd.h>
@@ -40,6 +43,10 @@
 extern "C" {
 #include "../../Tests/Consumers/npy.h"
 }
+
+#ifdef BENCH_ORT_C
+#include <onnxruntime_c_api.h>
+#endif
 
 #ifdef BENCH_PYTHON
 #define PY_SSIZE_T_CLEAN
@@ -213,6 +220,101 @@ struct Csim : Variant {
   }
 };
 
+#ifdef BENCH_ORT_C
+// ONNX Runtime through its C API, as a C++ framework embeds it at its fastest: one session (CPU
+// execution provider, one intra-op and one inter-op thread, no spinning, the same settings as the
+// Python peer), input and output OrtValues created once over the caller's buffers and bound once
+// (OrtIoBinding), and per call only OrtApi::RunWithBinding (ONNX Runtime writes into the bound
+// output; plain OrtApi::Run with the same values measured ~1 µs slower here). The library is the pip wheel's libonnxruntime.so,
+// dlopen'ed; the header (Debian's libonnxruntime-dev) fixes the API version asked for, which a
+// newer library still serves (the function table is append-only).
+static const OrtApi *g_ort = nullptr;
+static void ort_check(OrtStatus *st, const char *what) {
+  if (!st) return;
+  std::string m = std::string(what) + ": " + g_ort->GetErrorMessage(st);
+  g_ort->ReleaseStatus(st);
+  die("ONNX Runtime C API: " + m);
+}
+
+struct OrtC : Variant {
+  OrtSession *sess = nullptr;
+  OrtIoBinding *b1[kRows] = {}, *bb[3] = {};   // bound once: input and output OrtValues
+  float *y1 = nullptr;
+  static int slot(int b) { return b == 1 ? 0 : b == 16 ? 1 : 2; }
+  void call(OrtIoBinding *b) {
+    OrtStatus *st = g_ort->RunWithBinding(sess, nullptr, b);
+    if (st) ort_check(st, "RunWithBinding");
+  }
+  void run1(int r) override { call(b1[r]); }
+  void runb(int b) override { call(bb[slot(b)]); }
+};
+
+// dims of the model's input or output with the batch (first, or any symbolic dim) set to b
+static std::vector<int64_t> ort_dims(OrtTypeInfo *ti, int64_t b) {
+  const OrtTensorTypeAndShapeInfo *tsi = nullptr;
+  ort_check(g_ort->CastTypeInfoToTensorInfo(ti, &tsi), "CastTypeInfoToTensorInfo");
+  size_t n = 0;
+  ort_check(g_ort->GetDimensionsCount(tsi, &n), "GetDimensionsCount");
+  std::vector<int64_t> d(n);
+  ort_check(g_ort->GetDimensions(tsi, d.data(), n), "GetDimensions");
+  for (size_t i = 0; i < n; i++) if (i == 0 || d[i] < 0) d[i] = i == 0 ? b : 1;
+  return d;
+}
+
+static OrtC *make_ort_c(const std::string &lib, const std::string &model, float *x1, float *xb, size_t nin, size_t nout,
+                        std::string &version) {
+  void *h = dlopen(lib.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!h) die(std::string("dlopen: ") + dlerror());
+  auto base = (const OrtApiBase *(*)(void))dlsym(h, "OrtGetApiBase");
+  if (!base) die("no OrtGetApiBase in " + lib);
+  version = base()->GetVersionString();
+  g_ort = base()->GetApi(ORT_API_VERSION);
+  if (!g_ort) die("ONNX Runtime " + version + " does not serve C API version " + std::to_string(ORT_API_VERSION));
+  OrtEnv *env = nullptr;
+  ort_check(g_ort->CreateEnv(ORT_LOGGING_LEVEL_WARNING, "trigrt-bench", &env), "CreateEnv");
+  OrtSessionOptions *so = nullptr;
+  ort_check(g_ort->CreateSessionOptions(&so), "CreateSessionOptions");
+  ort_check(g_ort->SetIntraOpNumThreads(so, 1), "SetIntraOpNumThreads");
+  ort_check(g_ort->SetInterOpNumThreads(so, 1), "SetInterOpNumThreads");
+  ort_check(g_ort->SetSessionExecutionMode(so, ORT_SEQUENTIAL), "SetSessionExecutionMode");
+  ort_check(g_ort->SetSessionGraphOptimizationLevel(so, ORT_ENABLE_ALL), "SetSessionGraphOptimizationLevel");
+  ort_check(g_ort->AddSessionConfigEntry(so, "session.intra_op.allow_spinning", "0"), "AddSessionConfigEntry");
+  auto *o = new OrtC;
+  ort_check(g_ort->CreateSession(env, model.c_str(), so, &o->sess), "CreateSession");
+  OrtAllocator *al = nullptr;
+  ort_check(g_ort->GetAllocatorWithDefaultOptions(&al), "GetAllocatorWithDefaultOptions");
+  char *in_name = nullptr, *out_name = nullptr;
+  ort_check(g_ort->SessionGetInputName(o->sess, 0, al, &in_name), "SessionGetInputName");
+  ort_check(g_ort->SessionGetOutputName(o->sess, 0, al, &out_name), "SessionGetOutputName");
+  OrtTypeInfo *iti = nullptr, *oti = nullptr;
+  ort_check(g_ort->SessionGetInputTypeInfo(o->sess, 0, &iti), "SessionGetInputTypeInfo");
+  ort_check(g_ort->SessionGetOutputTypeInfo(o->sess, 0, &oti), "SessionGetOutputTypeInfo");
+  OrtMemoryInfo *mi = nullptr;
+  ort_check(g_ort->CreateCpuMemoryInfo(OrtArenaAllocator, OrtMemTypeDefault, &mi), "CreateCpuMemoryInfo");
+  auto value = [&](OrtTypeInfo *ti, float *data, size_t per, int64_t b) {
+    std::vector<int64_t> d = ort_dims(ti, b);
+    OrtValue *v = nullptr;
+    ort_check(g_ort->CreateTensorWithDataAsOrtValue(mi, data, sizeof(float) * per * (size_t)b, d.data(), d.size(),
+                                                    ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT, &v), "CreateTensorWithDataAsOrtValue");
+    return v;
+  };
+  // the input and output values over the driver's buffers, bound once per row and per batch size
+  auto bind = [&](float *x, float *y, int64_t b) {
+    OrtIoBinding *bd = nullptr;
+    ort_check(g_ort->CreateIoBinding(o->sess, &bd), "CreateIoBinding");
+    ort_check(g_ort->BindInput(bd, in_name, value(iti, x, nin, b)), "BindInput");
+    ort_check(g_ort->BindOutput(bd, out_name, value(oti, y, nout, b)), "BindOutput");
+    return bd;
+  };
+  float *y1 = alloc_aligned<float>(kRows * nout), *yb = alloc_aligned<float>(kMaxBatch * nout);
+  for (int r = 0; r < kRows; r++) o->b1[r] = bind(x1 + (size_t)r * nin, y1 + (size_t)r * nout, 1);
+  const int bs[3] = {1, 16, kMaxBatch};
+  for (int i = 0; i < 3; i++) o->bb[i] = bind(xb, yb, bs[i]);
+  o->y1 = y1;
+  return o;
+}
+#endif
+
 #ifdef BENCH_PYTHON
 struct OrtPython : Variant {
   PyObject *calls1[kRows];   // bound run_with_iobinding per input row
@@ -310,7 +412,7 @@ static void measure_throughput(std::vector<Variant *> &vs, double budget_s) {
 // ---------------------------------------------------------------- main
 
 struct Args {
-  std::string model, inputs, mode = "float", config, net, csim, ort_dir, json;
+  std::string model, inputs, mode = "float", config, net, csim, ort_dir, ort_c, json;
   int cycles = 3125;
   double slow_budget = 4.0, thr_budget = 0.4;
 };
@@ -330,6 +432,7 @@ static Args parse(int argc, char **argv) {
     else if (k == "--net") a.net = val();
     else if (k == "--csim") a.csim = val();
     else if (k == "--ort-python") a.ort_dir = val();
+    else if (k == "--ort-c") a.ort_c = val();
     else if (k == "--json") a.json = val();
     else if (k == "--cycles") a.cycles = atoi(val().c_str());
     else if (k == "--slow-budget") a.slow_budget = atof(val().c_str());
@@ -434,6 +537,22 @@ int main(int argc, char **argv) {
       checks += "\"plain_c_max_abs_diff\": " + jnum(wp) + ", \"openblas_max_abs_diff\": " + jnum(wo) + ", ";
       checks += "\"openblas\": " + jstr(cnet_blas_config()) + ", ";
     }
+#ifdef BENCH_ORT_C
+    if (!a.ort_c.empty()) {
+      std::string ver;
+      OrtC *o = make_ort_c(a.ort_c, a.model, xf1, xfb, nin, nout, ver);
+      o->key = "ort_c"; o->name = "ONNX Runtime (C API)";
+      for (int r = 0; r < kRows; r++) o->run1(r);
+      double wd = 0;
+      for (size_t i = 0; i < kRows * nout; i++) wd = std::max(wd, (double)std::fabs(o->y1[i] - t->y1[i]));
+      if (!(wd < 1e-4)) die("trigrt and ONNX Runtime (C API) disagree (" + jnum(wd) + ")");
+      checks += "\"ort_c_max_abs_diff\": " + jnum(wd) + ", \"ort_c_version\": " + jstr(ver) +
+                ", \"ort_c_api_version\": " + std::to_string(ORT_API_VERSION) + ", ";
+      owned.emplace_back(o); vs.push_back(o);
+    }
+#else
+    if (!a.ort_c.empty()) die("built without onnxruntime_c_api.h: no ONNX Runtime C API peer");
+#endif
 #ifdef BENCH_PYTHON
     if (!a.ort_dir.empty()) {
       Py_Initialize();
