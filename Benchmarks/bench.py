@@ -428,12 +428,15 @@ def check(res: dict) -> list[str]:
             out.append(f"{tag}: {d['error'][-300:]}")
             continue
         for v in d.get("variants", []):
-            if v["key"] == "trigrt" and (v["heap_calls"] or any(d2 for d2 in v["throughput_heap_calls"].values())):
+            if v["key"] in ("trigrt", "trigrt_f32") and (v["heap_calls"] or any(d2 for d2 in v["throughput_heap_calls"].values())):
                 out.append(f"{tag}: trigrt made {v['heap_calls']} heap calls in {v['runs']} runs")
         c = d.get("checks", {})
         if c.get("differing_outputs_batch1") or c.get("differing_outputs_batched"):
             out.append(f"{tag}: trigrt fixed differs from hls4ml's C simulation on "
                        f"{c['differing_outputs_batch1']} / {c['differing_outputs_batched']} outputs")
+        if c.get("differing_outputs_float32"):
+            out.append(f"{tag}: trigrt fixed (float32 I/O) differs from hls4ml's C simulation (myproject_float) on "
+                       f"{c['differing_outputs_float32']} outputs")
     return out
 
 

@@ -8,6 +8,7 @@ firmware-sim config, and hls4ml's C simulation of that config; then the function
 its instructions in. Writes Benchmarks/results/profile.md and profile.json.
 
 Usage: profile.py DIST   (DIST: the `make` build dir; its release/libtrigrt.so still has symbols)
+BENCH_MODELS=a,b picks models, PROFILE_CONFIGS=default,mixed picks precision configs.
 """
 from __future__ import annotations
 
@@ -90,16 +91,21 @@ def main() -> int:
         cn = callgrind(work, f"{name}-cnet", ["cnet", net, inputs, str(CALLS["cnet"])], env)[0] if has_net else None
         rows.append({"model": name, "config": "(float)", "trigrt": tf, "plain_c": cn})
         cleaned = os.path.join(FW, "models", f"{name}.cleaned.onnx")
+        only = [c for c in os.environ.get("PROFILE_CONFIGS", "").split(",") if c]
         for cfg in sorted(glob.glob(os.path.join(FW, "configs", name, "*.yml"))):
             config = os.path.basename(cfg)[:-4]
+            if only and config not in only:
+                continue
             gin = os.path.join(FW, "goldens", name, f"{config}.inputs.npy")
             gin = gin if os.path.exists(gin) else inputs
             tx, tx_funcs = callgrind(work, f"{name}-{config}", ["trigrt", cleaned, cfg, "fixed", gin, str(CALLS["trigrt"])], env)
             details[f"{name}/{config} fixed"] = tx_funcs[:10]
+            t32, t32_funcs = callgrind(work, f"{name}-{config}-f32", ["trigrt", cleaned, cfg, "fixed32", gin, str(CALLS["trigrt"])], env)
+            details[f"{name}/{config} fixed, float32 I/O"] = t32_funcs[:10]
             clib, err, _ = bench.csim_library(name, cfg, os.path.join(work, "fwsim.log"))
             cs = callgrind(work, f"{name}-{config}-csim", ["csim", clib, gin, str(CALLS["csim"])], env)[0] if clib else None
-            rows.append({"model": name, "config": config, "trigrt": tx, "csim": cs})
-            print(f"   {config}: trigrt {tx}, csim {cs}", flush=True)
+            rows.append({"model": name, "config": config, "trigrt": tx, "trigrt_f32": t32, "csim": cs})
+            print(f"   {config}: trigrt {tx} (float32 I/O {t32}), csim {cs}", flush=True)
     res = {"calls": CALLS, "rows": rows, "functions": details,
            "valgrind": subprocess.run(["valgrind", "--version"], capture_output=True, text=True).stdout.strip()}
     os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
@@ -112,18 +118,25 @@ def main() -> int:
 def write_md(res: dict) -> None:
     L = ["Instructions per batch-1 call (callgrind, " + res["valgrind"] + f"; {res['calls']['trigrt']:,} trigrt and plain C calls, "
          f"{res['calls']['csim']} C-simulation calls after warm-up; `make bench-profile`):\n",
-         "| model | mode / config | trigrt | plain C loop | trigrt / plain C | hls4ml csim | csim / trigrt |", "| --- | --- | --- | --- | --- | --- | --- |"]
+         "Fixed rows: trigrt through `trigrt_session_run_f64` (double I/O, as timed against `myproject_double`) and, in the "
+         "float32 I/O column, through `trigrt_session_run` (float inputs, the vectorised input quantizer).\n",
+         "| model | mode / config | trigrt | trigrt float32 I/O | plain C loop | trigrt / plain C | hls4ml csim | csim / trigrt | csim / trigrt float32 I/O |",
+         "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for r in res["rows"]:
         pc, cs, t = r.get("plain_c"), r.get("csim"), r["trigrt"]
         pcs = f"{pc:,}" if pc else "–"
         pcr = f"{t / pc:.2f}" if pc else "–"
         css = f"{cs:,}" if cs else "–"
         csr = f"{cs / t:.0f}×" if cs else "–"
-        L.append(f"| {r['model']} | {r['config']} | {t:,} | {pcs} | {pcr} | {css} | {csr} |")
+        t32 = r.get("trigrt_f32")
+        t32s = f"{t32:,}" if t32 else "–"
+        c32 = f"{cs / t32:.0f}×" if cs and t32 else "–"
+        L.append(f"| {r['model']} | {r['config']} | {t:,} | {t32s} | {pcs} | {pcr} | {css} | {csr} | {c32} |")
     L.append("\nWhere trigrt's instructions go (self cost per call, the largest functions):\n")
     for k, funcs in res["functions"].items():
         tot = next((r["trigrt"] for r in res["rows"] if f"{r['model']}/{r['config']} fixed" == k or
-                    (r["config"] == "(float)" and f"{r['model']} float" == k)), 0)
+                    (r["config"] == "(float)" and f"{r['model']} float" == k)), 0) or \
+            next((r.get("trigrt_f32") for r in res["rows"] if f"{r['model']}/{r['config']} fixed, float32 I/O" == k), 0)
         items = "; ".join(f"`{short(n)}` {ir:,}" + (f" ({100 * ir / tot:.0f}%)" if tot else "") for ir, n in funcs[:7])
         L.append(f"- **{k}** ({tot:,}): {items}")
     with open(os.path.join(HERE, "results", "profile.md"), "w") as f:

@@ -12,10 +12,10 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-PEER_ORDER = ["trigrt", "plain_c", "openblas", "ort_c", "ort_python", "csim"]
-SHORT = {"trigrt": "trigrt", "plain_c": "plain C", "openblas": "OpenBLAS", "ort_c": "ORT C API", "ort_python": "ORT Python",
+PEER_ORDER = ["trigrt", "trigrt_f32", "plain_c", "openblas", "ort_c", "ort_python", "csim"]
+SHORT = {"trigrt": "trigrt", "trigrt_f32": "trigrt float32 I/O", "plain_c": "plain C", "openblas": "OpenBLAS", "ort_c": "ORT C API", "ort_python": "ORT Python",
          "csim": "hls4ml csim"}
-COLORS = {"trigrt": "#1f77b4", "plain_c": "#2ca02c", "openblas": "#9467bd", "ort_c": "#8c564b", "ort_python": "#d62728",
+COLORS = {"trigrt": "#1f77b4", "trigrt_f32": "#17becf", "plain_c": "#2ca02c", "openblas": "#9467bd", "ort_c": "#8c564b", "ort_python": "#d62728",
           "csim": "#ff7f0e"}
 
 
@@ -125,15 +125,19 @@ def targets(res: dict) -> list[list[str]]:
                 rows.append([f"≥ {need:g}× faster than ONNX Runtime's C API (p50)", d["name"],
                              f"C API not measured (see Versions){'; ' + py if py else ''}", "not measured (C API)"])
     for d in ok_runs(res["fixed"]):
-        t, c = variant(d, "trigrt"), variant(d, "csim")
+        t, t32, c = variant(d, "trigrt"), variant(d, "trigrt_f32"), variant(d, "csim")
         if c:
             r = ratio(c["p50"], t["p50"])
-            rows.append([f"fixed ≥ {FIXED_TARGET:g}× faster than hls4ml's C simulation (p50)", label(d), f"{ns(c['p50'])} / {ns(t['p50'])} = {x(r, 0)}",
+            r32 = ratio(c["p50"], t32["p50"]) if t32 else None
+            f32 = f"; float32 I/O (`run`): {ns(t32['p50'])}, {x(r32, 0)}" if t32 else ""
+            rows.append([f"fixed ≥ {FIXED_TARGET:g}× faster than hls4ml's C simulation (p50, run_f64)", label(d),
+                         f"{ns(c['p50'])} / {ns(t['p50'])} = {x(r, 0)}{f32}",
                          "**met**" if r is not None and r >= FIXED_TARGET else "**missed**"])
             if d["name"] in FIXED_STRETCH:
                 need = FIXED_STRETCH[d["name"]]
-                rows.append([f"stretch: fixed ≥ {need:g}× faster than hls4ml's C simulation (p50)", label(d), x(r, 0),
-                             "**met**" if r is not None and r >= need else "**missed**"])
+                v32 = "" if r32 is None else f"; float32 I/O {'met' if r32 >= need else 'missed'} ({x(r32, 0)})"
+                rows.append([f"stretch: fixed ≥ {need:g}× faster than hls4ml's C simulation (p50, run_f64)", label(d), x(r, 0),
+                             ("**met**" if r is not None and r >= need else "**missed**") + v32])
     for d in ok_runs(res["float"]):
         t = variant(d, "trigrt")
         for key in ("ort_c", "ort_python"):
@@ -151,13 +155,15 @@ def ratio_rows(res: dict) -> list[list[str]]:
     rows = []
     for d in ok_runs(res["float"]):
         t, c, oc, o = (variant(d, k) for k in ("trigrt", "plain_c", "ort_c", "ort_python"))
-        rows.append([d["name"], "float", ns(t["p50"]),
+        rows.append([d["name"], "float", ns(t["p50"]), "–",
                      f"{x(ratio(t['p50'], c['p50']))} ({ns(c['p50'])})" if c else "–",
                      f"{x(ratio(oc['p50'], t['p50']), 1)} ({ns(oc['p50'])})" if oc else "–",
-                     f"{x(ratio(o['p50'], t['p50']), 1)} ({ns(o['p50'])})" if o else "–", "–"])
+                     f"{x(ratio(o['p50'], t['p50']), 1)} ({ns(o['p50'])})" if o else "–", "–", "–"])
     for d in ok_runs(res["fixed"]):
-        t, c = variant(d, "trigrt"), variant(d, "csim")
-        rows.append([label(d), "fixed", ns(t["p50"]), "–", "–", "–", f"{x(ratio(c['p50'], t['p50']), 0)} ({ns(c['p50'])})" if c else "–"])
+        t, t32, c = variant(d, "trigrt"), variant(d, "trigrt_f32"), variant(d, "csim")
+        rows.append([label(d), "fixed", ns(t["p50"]), ns(t32["p50"]) if t32 else "–", "–", "–", "–",
+                     f"{x(ratio(c['p50'], t['p50']), 0)} ({ns(c['p50'])})" if c else "–",
+                     x(ratio(c["p50"], t32["p50"]), 0) if c and t32 else "–"])
     return rows
 
 
@@ -229,8 +235,12 @@ def write(res: dict, bench_dir: str) -> None:
     L.append(f"Command: `{res.get('command', 'make bench')}` (from the repository root; {res['cycles']:,} interleaved cycles, "
              f"{res['cycles'] * 32:,} timed batch-1 calls of trigrt per row). Each ratio is of medians measured in the same process, "
              "the peers interleaved with trigrt; the peer's own median in parentheses.\n")
-    L.append(table(["model", "mode", "trigrt p50", "trigrt / plain C", "ORT C API / trigrt", "ORT Python / trigrt",
-                    "hls4ml csim / trigrt fixed"], ratio_rows(res)))
+    L.append(table(["model", "mode", "trigrt p50", "trigrt fixed p50, float32 I/O", "trigrt / plain C", "ORT C API / trigrt",
+                    "ORT Python / trigrt", "hls4ml csim / trigrt fixed (run_f64)", "hls4ml csim / trigrt fixed (float32 I/O)"],
+                   ratio_rows(res)))
+    L.append("\nFixed mode has two entry points: `trigrt_session_run_f64` (double in and out, exact for any double, "
+             "the counterpart of the C simulation's `myproject_double`, which the timings use) and `trigrt_session_run` "
+             "(float32 in and out, with the vectorised input quantizer; checked bit for bit against `myproject_float`).\n")
     L.append("\n## Targets (batch 1 medians and batch-256 throughput, same run)\n")
     L.append(table(["target", "model", "measured", "verdict"], targets(res)))
     L.append("")
@@ -284,16 +294,21 @@ def write(res: dict, bench_dir: str) -> None:
              "budget) but is interleaved over all cycles.\n")
     frows = []
     for d in ok_runs(res["fixed"]):
-        t, c = variant(d, "trigrt"), variant(d, "csim")
+        t, t32, c = variant(d, "trigrt"), variant(d, "trigrt_f32"), variant(d, "csim")
         ch = d["checks"]
         exact = f"{ch['bit_exact_rows']:,} rows: {ch['differing_outputs_batch1']} / {ch['differing_outputs_batched']} differ" if "bit_exact_rows" in ch else "–"
+        if "differing_outputs_float32" in ch:
+            exact += f"; float32 I/O: {ch['differing_outputs_float32']} differ"
         key = f"{d['name']}/fixed/{d.get('config', '')}"
-        frows.append([label(d), ns(t["p50"]), ns(t["p99"]), ns(t["p999"]), ns(c["p50"]) if c else "–", x(ratio(c["p50"], t["p50"]), 0) if c else "–",
+        frows.append([label(d), ns(t["p50"]), ns(t["p99"]), ns(t["p999"]), ns(t32["p50"]) if t32 else "–",
+                      ns(c["p50"]) if c else "–", x(ratio(c["p50"], t["p50"]), 0) if c else "–",
+                      x(ratio(c["p50"], t32["p50"]), 0) if c and t32 else "–",
                       rate(t["throughput"].get("256")), rate(c["throughput"].get("256")) if c else "–",
                       x(ratio(t["throughput"].get("256"), c["throughput"].get("256")), 0) if c else "–", exact, heap_per_run(t),
                       f"{d['load_ms']:.1f} ms", nbytes(d["arena_bytes"]["1"]), rss_text(res, key)])
     if frows:
-        L.append(table(["model / config", "trigrt p50", "p99", "p99.9", "csim p50", "csim / trigrt", "trigrt batch 256", "csim batch 256",
+        L.append(table(["model / config", "trigrt p50 (run_f64)", "p99", "p99.9", "trigrt p50 (float32 I/O)", "csim p50",
+                        "csim / trigrt", "csim / trigrt float32 I/O", "trigrt batch 256", "csim batch 256",
                         "batch-256 ratio", "bit-exact check", "trigrt heap calls / run", "model load", "arena (batch 1)",
                         "peak RSS, trigrt-only process (+ model)"], frows))
         L.append("")
@@ -437,7 +452,7 @@ def make_plots(res: dict, out_dir: str) -> dict:
         fig, ax = plt.subplots(figsize=(8, 5))
         for i, d in enumerate(ds):
             cfg = d.get("config") or "QONNX, no config"
-            for key, style in (("trigrt", "-"), ("csim", "--")):
+            for key, style in (("trigrt", "-"), ("trigrt_f32", ":"), ("csim", "--")):
                 v = variant(d, key)
                 if not v:
                     continue
@@ -448,7 +463,7 @@ def make_plots(res: dict, out_dir: str) -> dict:
         nines_axis(ax)
         ax.set_xlabel("latency per call, batch 1 (log scale)")
         ax.set_ylabel("fraction of calls at or below")
-        ax.set_title(f"{name}, fixed mode: trigrt (solid) vs hls4ml 1.3.0 C simulation (dashed)")
+        ax.set_title(f"{name}, fixed: trigrt run_f64 (solid), float32 I/O (dotted), hls4ml 1.3.0 csim (dashed)", fontsize=10)
         ax.legend(loc="lower right", fontsize=7, ncol=2)
         fig.text(0.01, 0.01, stamp, fontsize=7, color="gray")
         fig.tight_layout(rect=(0, 0.03, 1, 1))
@@ -496,7 +511,7 @@ def make_plots(res: dict, out_dir: str) -> dict:
         for ax, (name, ds) in zip(axes.flat, fixed_by_model.items()):
             for i, d in enumerate(ds):
                 cfg = d.get("config") or "QONNX"
-                for key, style in (("trigrt", "o-"), ("csim", "s--")):
+                for key, style in (("trigrt", "o-"), ("trigrt_f32", "^:"), ("csim", "s--")):
                     v = variant(d, key)
                     if not v or not v["throughput"]:
                         continue

@@ -1,7 +1,9 @@
 /* Calls to profile under valgrind --tool=callgrind --collect-atstart=no (instruction counts,
  * reproducible on a busy machine). Each mode makes warm-up calls, then collects exactly N batch-1
  * calls of one function (CALLGRIND_TOGGLE_COLLECT around them; no-ops outside valgrind):
- *   profile_run trigrt MODEL.onnx CONFIG|- float|fixed INPUTS.npy N    (trigrt_session_run / _run_f64)
+ *   profile_run trigrt MODEL.onnx CONFIG|- float|fixed|fixed32 INPUTS.npy N
+ *                                     (float: trigrt_session_run; fixed: _run_f64; fixed32: fixed mode
+ *                                      through trigrt_session_run, float32 inputs and outputs)
  *   profile_run cnet NET.bin INPUTS.npy N                              (cnet_run: the plain C loop)
  *   profile_run csim LIB.so INPUTS.npy N                               (myproject_double: hls4ml csim) */
 #include <dlfcn.h>
@@ -32,7 +34,8 @@ int main(int argc, char **argv) {
   if (strcmp(mode, "trigrt") == 0) {
     trigrt_options o;
     TRIGRT_OPTIONS_INIT(&o);
-    o.mode = strcmp(argv[4], "fixed") == 0 ? TRIGRT_MODE_FIXED : TRIGRT_MODE_FLOAT;
+    const int f64 = strcmp(argv[4], "fixed") == 0;
+    o.mode = f64 || strcmp(argv[4], "fixed32") == 0 ? TRIGRT_MODE_FIXED : TRIGRT_MODE_FLOAT;
     o.precision_config = strcmp(argv[3], "-") ? argv[3] : NULL;
     trigrt_error err;
     trigrt_model *m;
@@ -41,7 +44,7 @@ int main(int argc, char **argv) {
     for (int i = 0; i < n + 8; i++) {
       size_t r = (size_t)i % rows;
       if (i == 8) CALLGRIND_TOGGLE_COLLECT;
-      if (o.mode == TRIGRT_MODE_FIXED) {
+      if (f64) {
         const double *in[1] = {x.data + r * nin};
         double *out[1] = {yd};
         trigrt_session_run_f64(s, in, out, 1, NULL);
