@@ -62,7 +62,10 @@ void *__libc_realloc(void *, size_t);
 void __libc_free(void *);
 void *__libc_memalign(size_t, size_t);
 }
-static long *volatile g_heap = nullptr;   // armed when non-null: the counter of the running variant
+// Armed when non-null: the counter of the running variant. Thread-local (initial-exec TLS of the
+// executable: no allocation on first use), so only the measuring thread's calls count, not those
+// of threads a peer runs in the background (ONNX Runtime's environment has some).
+static __thread long *g_heap = nullptr;
 #define COUNT_HEAP() do { long *c = g_heap; if (c) ++*c; } while (0)
 extern "C" {
 void *malloc(size_t n) { COUNT_HEAP(); return __libc_malloc(n); }
