@@ -290,7 +290,9 @@ def write(res: dict, bench_dir: str) -> None:
              "precision config, next to hls4ml 1.3.0's C simulation of the same model and config (`myproject_double` from the "
              "library hls4ml's `build_lib.sh` compiled), called natively in the same process, on the golden inputs of "
              "`firmware-sim/goldens/`. The outputs of both are compared bit for bit in the same run (up to 4,000 rows, batch 1 "
-             "and batched). The C simulation takes far longer per call, so it makes fewer timed calls per cycle (a 4-second "
+             "and batched). trigrt's other fixed entry point, `trigrt_session_run` (float32 inputs and outputs, the vectorised "
+             "input quantizer), is timed too on the same rows rounded to float32, and checked bit for bit against the C "
+             "simulation's `myproject_float` (1,000 rows). The C simulation takes far longer per call, so it makes fewer timed calls per cycle (a 4-second "
              "budget) but is interleaved over all cycles.\n")
     frows = []
     for d in ok_runs(res["fixed"]):
@@ -298,7 +300,7 @@ def write(res: dict, bench_dir: str) -> None:
         ch = d["checks"]
         exact = f"{ch['bit_exact_rows']:,} rows: {ch['differing_outputs_batch1']} / {ch['differing_outputs_batched']} differ" if "bit_exact_rows" in ch else "–"
         if "differing_outputs_float32" in ch:
-            exact += f"; float32 I/O: {ch['differing_outputs_float32']} differ"
+            exact += f"; float32 I/O, {ch.get('bit_exact_rows_float32', 0):,} rows: {ch['differing_outputs_float32']} differ"
         key = f"{d['name']}/fixed/{d.get('config', '')}"
         frows.append([label(d), ns(t["p50"]), ns(t["p99"]), ns(t["p999"]), ns(t32["p50"]) if t32 else "–",
                       ns(c["p50"]) if c else "–", x(ratio(c["p50"], t["p50"]), 0) if c else "–",

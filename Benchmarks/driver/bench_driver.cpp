@@ -657,20 +657,21 @@ int main(int argc, char **argv) {
       checks += "\"bit_exact_rows\": " + std::to_string(rows) + ", \"differing_outputs_batch1\": " + std::to_string(d1) +
                 ", \"differing_outputs_batched\": " + std::to_string(db) + ", ";
       // the float32 entry points: trigrt_session_run against myproject_float, on the inputs
-      // rounded to float32 (both quantize the same float32 values)
+      // rounded to float32 (both quantize the same float32 values); the first 1,000 rows
       auto cf = (csim_float_fn)dlsym(lib, "myproject_float");
       if (cf) {
-        float *xa32 = alloc_aligned<float>(rows * nin), *yc32 = alloc_aligned<float>(rows * nout), *y32 = alloc_aligned<float>(rows * nout);
-        for (size_t i = 0; i < rows * nin; i++) xa32[i] = (float)x.data[i];
-        for (size_t r = 0; r < rows; r++) {
+        const size_t rows32 = std::min<size_t>(rows, 1000);
+        float *xa32 = alloc_aligned<float>(rows32 * nin), *yc32 = alloc_aligned<float>(rows32 * nout), *y32 = alloc_aligned<float>(rows32 * nout);
+        for (size_t i = 0; i < rows32 * nin; i++) xa32[i] = (float)x.data[i];
+        for (size_t r = 0; r < rows32; r++) {
           cf(xa32 + r * nin, yc32 + r * nout);
           const float *in[1] = {xa32 + r * nin};
           float *out[1] = {y32 + r * nout};
           trigrt_session_run(t32->s1, in, out, 1, nullptr);
         }
         long d32 = 0;
-        for (size_t i = 0; i < rows * nout; i++) d32 += memcmp(&yc32[i], &y32[i], 4) != 0;
-        checks += "\"differing_outputs_float32\": " + std::to_string(d32) + ", ";
+        for (size_t i = 0; i < rows32 * nout; i++) d32 += memcmp(&yc32[i], &y32[i], 4) != 0;
+        checks += "\"bit_exact_rows_float32\": " + std::to_string(rows32) + ", \"differing_outputs_float32\": " + std::to_string(d32) + ", ";
       }
       owned.emplace_back(c); vs.push_back(c);
     }
