@@ -451,7 +451,7 @@ def make_plots(res: dict, out_dir: str) -> dict:
         fixed_by_model.setdefault(d["name"], []).append(d)
     cmap = plt.get_cmap("tab10")
     for name, ds in fixed_by_model.items():
-        fig, ax = plt.subplots(figsize=(8, 5))
+        fig, ax = plt.subplots(figsize=(11.5, 5))
         for i, d in enumerate(ds):
             cfg = d.get("config") or "QONNX, no config"
             for key, style in (("trigrt", "-"), ("trigrt_f32", ":"), ("csim", "--")):
@@ -466,7 +466,7 @@ def make_plots(res: dict, out_dir: str) -> dict:
         ax.set_xlabel("latency per call, batch 1 (log scale)")
         ax.set_ylabel("fraction of calls at or below")
         ax.set_title(f"{name}, fixed: trigrt run_f64 (solid), float32 I/O (dotted), hls4ml 1.3.0 csim (dashed)", fontsize=10)
-        ax.legend(loc="lower right", fontsize=7, ncol=2)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, borderaxespad=0)
         fig.text(0.01, 0.01, stamp, fontsize=7, color="gray")
         fig.tight_layout(rect=(0, 0.03, 1, 1))
         fn = f"cdf-fixed-{name}.png"
