@@ -360,7 +360,10 @@ def write(res: dict, bench_dir: str) -> None:
         "warm-up or block, in every cycle.",
         "Inputs: the same 64 rows for every variant (the model's `Models/*.inputs.npy`, or the golden inputs in fixed mode), cycled; "
         "caches warm. Batches: the first 256 rows.",
-        "Throughput: per batch size, the variants alternate call by call; median call time → samples/s.",
+        "Throughput: per batch size, the variants alternate call by call; median call time → samples/s. Each such call starts "
+        "with the caches holding the previous peer's weights and activations, so batch-1 throughput is below 1 / p50 of the "
+        "latency rows (where a variant makes 68 calls in a row) for every peer alike; trigrt's batches run on its max_batch-256 "
+        "session.",
         "Heap calls: the driver defines `malloc`, `calloc`, `realloc`, `free`, `memalign`, `aligned_alloc`, `posix_memalign` and "
         "`valloc` itself (interposing libc's for every library in the process, including libtrigrt.so's static Swift runtime) and "
         "counts them during each variant's timed calls. ORT Python's count includes the interpreter's allocations around its call; "
