@@ -92,7 +92,7 @@ bench-cli-test: py-deps prefix
 	Benchmarks/test_cli_bench.sh $(CLI) $(PY)
 
 # Every zoo model, float and fixed, next to the plain C loop, OpenBLAS, ONNX Runtime and hls4ml's C
-# simulation in one C++ process; rewrites Benchmarks/RESULTS.md and Benchmarks/results/ (~10 min).
+# simulation in one C++ process; rewrites Benchmarks/RESULTS.md and Benchmarks/results/ (~15 min here).
 # BENCH_MODELS=a,b picks models; BENCH_ARGS passes options (--cycles N, --quick, --no-write).
 bench: deps prefix
 	$(PY) Benchmarks/bench.py $(DIST)/prefix $(BENCH_ARGS)
