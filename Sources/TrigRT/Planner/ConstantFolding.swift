@@ -22,6 +22,10 @@ enum ConstantFolding {
         throw ctx.fail(.shape, node, "cannot broadcast constants \(try const(0).dims) and \(try const(1).dims)")
       }
       return r
+    case .transpose:
+      return try Transpose.fold(node, try const(0), ctx)
+    case .pad:
+      return try Pad.fold(node, try const(0), ctx)
     case .concat:
       var cs: [Constant] = []
       for i in 0..<node.inputs.count { cs.append(try const(i)) }

@@ -27,6 +27,13 @@ enum OpKind: String, CaseIterable {
   case squeeze = "Squeeze"
   case unsqueeze = "Unsqueeze"
   case constant = "Constant"
+  case conv = "Conv"
+  case maxPool = "MaxPool"
+  case averagePool = "AveragePool"
+  case globalMaxPool = "GlobalMaxPool"
+  case globalAveragePool = "GlobalAveragePool"
+  case transpose = "Transpose"
+  case pad = "Pad"
 
   func lower(_ node: Node, _ ctx: inout LoweringContext) throws(TrigRTError) {
     switch self {
@@ -51,6 +58,13 @@ enum OpKind: String, CaseIterable {
     case .squeeze: try Squeeze.lower(node, &ctx)
     case .unsqueeze: try Unsqueeze.lower(node, &ctx)
     case .constant: try ConstantOp.lower(node, &ctx)
+    case .conv: try Conv.lower(node, &ctx)
+    case .maxPool: try MaxPool.lower(node, &ctx)
+    case .averagePool: try AveragePool.lower(node, &ctx)
+    case .globalMaxPool: try GlobalMaxPool.lower(node, &ctx)
+    case .globalAveragePool: try GlobalAveragePool.lower(node, &ctx)
+    case .transpose: try Transpose.lower(node, &ctx)
+    case .pad: try Pad.lower(node, &ctx)
     }
   }
 }

@@ -20,6 +20,10 @@ enum SlotBinding {
 /// running a step copies, retains and allocates nothing.
 enum Step {
   case dense(DenseFloatStep)
+  case conv(ConvFloatStep)
+  case pool(PoolFloatStep)
+  case transpose(TransposeFloatStep)
+  case pad(PadFloatStep)
   case binary(BinaryFloatStep)
   case activation(ActivationFloatStep)
   case channelAffine(ChannelAffineFloatStep)
@@ -182,6 +186,10 @@ enum Planner {
       scratchSlot = Int32(bindings.count)
       bindings.append(.scratch)
     }
+    if fixed == nil {   // float mode: Conv's im2col chunks
+      scratchSlot = Int32(bindings.count)
+      bindings.append(.scratch)
+    }
     var infos: [LayerInfo] = []
     for (li, l) in g.layers.enumerated() {
       let ins = l.inputs.map { slot($0) }
@@ -199,7 +207,8 @@ enum Planner {
         infos.append(info)
         continue
       }
-      let (step, info) = try lowerStep(l, ins: ins, out: out, g: g, store: store, source: source, elementSize: elementSize)
+      let (step, info) = try lowerStep(l, ins: ins, out: out, g: g, store: store, source: source, elementSize: elementSize,
+                                       scratch: scratchSlot, scratchBytes: &scratchBytes)
       steps.append(step)
       infos.append(info)
     }
@@ -241,7 +250,7 @@ enum Planner {
   }
 
   static func lowerStep(_ l: Layer, ins: [Int32], out: Int32, g: LoweredGraph, store: ConstantStore,
-                        source: String, elementSize: Int) throws(TrigRTError) -> (Step, LayerInfo) {
+                        source: String, elementSize: Int, scratch: Int32, scratchBytes: inout Int) throws(TrigRTError) -> (Step, LayerInfo) {
     let outShape = g.values[l.output].shape
     var info = LayerInfo(name: l.name, opTypes: l.opTypes, kind: "", outputShape: outShape, macs: 0, parameterBytes: 0)
     let count = Shapes.count(outShape)
@@ -251,6 +260,29 @@ enum Planner {
       info.macs = d.rowsPerSample * d.inFeatures * d.outFeatures
       info.parameterBytes = (d.weights.count + (d.bias?.count ?? 0)) * 4
       return (.dense(DenseFloatStep(d, x: ins[0], y: out, store: store)), info)
+    case .conv(let c):
+      let dims = c.spatialRank == 1 ? "\(c.kernelW)" : "\(c.kernelH)x\(c.kernelW)"
+      let strides = c.spatialRank == 1 ? "\(c.strideW)" : "\(c.strideH)x\(c.strideW)"
+      info.kind = "conv\(c.spatialRank)d \(dims)" + (c.strideH * c.strideW > 1 ? "/\(strides)" : "") + " \(c.inChannels)→\(c.outChannels)"
+        + (c.group > 1 ? " (\(c.group) groups)" : "") + (c.activation == .identity ? "" : " + \(c.activation.name)")
+      info.macs = count * c.kernelSize
+      info.parameterBytes = (c.weights.count + (c.bias?.count ?? 0)) * 4
+      guard scratch >= 0 else { throw TrigRTError(.internal, "\(source): \(l.name): no scratch region for the convolution") }
+      let step = ConvFloatStep(c, x: ins[0], y: out, scratch: scratch, store: store)
+      scratchBytes = max(scratchBytes, step.scratchBytes)
+      return (.conv(step), info)
+    case .pool(let p):
+      let name = p.kind == .max ? "maxpool" : "averagepool"
+      info.kind = p.global ? "global \(name)" : "\(name) " + (p.spatialRank == 1 ? "\(p.kernelW)" : "\(p.kernelH)x\(p.kernelW)")
+        + (p.strideH * p.strideW > 1 ? "/" + (p.spatialRank == 1 ? "\(p.strideW)" : "\(p.strideH)x\(p.strideW)") : "")
+      info.macs = count * p.kernelH * p.kernelW
+      return (.pool(PoolFloatStep(p, x: ins[0], y: out, store: store)), info)
+    case .transpose(let t):
+      info.kind = "transpose \(t.perm)"
+      return (.transpose(TransposeFloatStep(t, x: ins[0], y: out, store: store)), info)
+    case .pad(let p):
+      info.kind = "pad"
+      return (.pad(PadFloatStep(p, x: ins[0], y: out, store: store)), info)
     case .binary(let b):
       info.kind = b.op.rawValue.lowercased()
       info.macs = count

@@ -1,0 +1,412 @@
+/// Float kernels of the convolution family: Conv (im2col + SIMD16 matrix product) and the
+/// pools. Every size, range and window was checked when the plan was built; the loops below
+/// index raw pointers only inside those ranges.
+///
+/// Conv, per sample (first copied into zero-padded planes at the start of the plan's scratch
+/// region when the Conv has pads, so no tap needs a bounds check), then per group, in chunks of
+/// output positions (row-major over OH × OW):
+///  1. im2col: the chunk's input patches are copied into the scratch region after it as a
+///     [K][chunk] matrix (K = C/group · kH · kW, one row per kernel tap, each output-row segment
+///     one contiguous or strided copy, the row length rounded up to 16 and zero-filled). Chunks
+///     hold at most `chunkBudget` floats, so a chunk stays in L2 while every output channel
+///     reads it.
+///  2. Y[m][p] = act(b[m] + Σ_k W[m][k] · col[k][p]): four output channels × 16 positions in
+///     registers (each column vector loaded once for four channels, one FMA per weight and
+///     lane), one channel at a time for the remainder. Results are stored straight into the
+///     NCHW output, whose positions are contiguous per channel.
+/// Float summation order: k ascending per accumulator (taps c, ky, kx row-major) in the
+/// four-channel kernel; the single-channel kernel splits k into even and odd partial sums. This
+/// differs from ONNX Runtime's order at the float rounding level only; sums of exactly
+/// representable products (QONNX fake-quantised tensors) are exact in both.
+import Glibc
+
+struct ConvFloatStep {
+  var x: Int32
+  var y: Int32
+  var scratch: Int32
+  var channels: Int          // C
+  var h: Int, w: Int
+  var groups: Int
+  var cg: Int                // input channels per group
+  var mg: Int                // output channels per group
+  var kh: Int, kw: Int
+  var sh: Int, sw: Int
+  var dh: Int, dw: Int
+  var padTop: Int, padLeft: Int
+  /// The zero-padded input plane the taps read (H + pads, W + pads); equal to h, w without pads.
+  var hp: Int, wp: Int
+  var padded: Bool
+  var oh: Int, ow: Int
+  var k: Int                 // cg · kh · kw
+  var chunk: Int             // output positions per im2col chunk (a multiple of 16)
+  var weights: UnsafePointer<Float>   // [M][k]
+  var bias: UnsafePointer<Float>      // [M], zeros without a bias
+  var epilogue: Epilogue
+
+  /// Floats of one im2col chunk at most (128 KiB), unless one 16-position tile needs more.
+  static let chunkBudget = 32768
+
+  init(_ c: ConvSpec, x: Int32, y: Int32, scratch: Int32, store: ConstantStore) {
+    self.x = x
+    self.y = y
+    self.scratch = scratch
+    channels = c.inChannels
+    h = c.inH
+    w = c.inW
+    groups = c.group
+    cg = c.inChannels / c.group
+    mg = c.outChannels / c.group
+    kh = c.kernelH
+    kw = c.kernelW
+    sh = c.strideH
+    sw = c.strideW
+    dh = c.dilationH
+    dw = c.dilationW
+    padTop = c.padTop
+    padLeft = c.padLeft
+    // Every tap lies inside the padded input: (out − 1)·stride + extent ≤ in + pads.
+    hp = c.inH + c.padTop + c.padBottom
+    wp = c.inW + c.padLeft + c.padRight
+    padded = hp != c.inH || wp != c.inW
+    oh = c.outH
+    ow = c.outW
+    k = c.kernelSize
+    let positions = (c.outH * c.outW + 15) / 16 * 16
+    chunk = min(positions, max(16, ConvFloatStep.chunkBudget / k / 16 * 16))
+    weights = UnsafePointer(store.store(c.weights))
+    bias = UnsafePointer(store.store(c.bias ?? [Float](repeating: 0, count: c.outChannels)))
+    epilogue = Epilogue(c.activation)
+  }
+
+  /// Floats of the padded input copy at the start of the scratch region (0 without pads),
+  /// rounded up to 16 so the im2col chunk after it stays 64-byte aligned.
+  var paddedFloats: Int { padded ? (channels * hp * wp + 15) / 16 * 16 : 0 }
+
+  /// Scratch bytes the step needs: the padded input and one im2col chunk.
+  var scratchBytes: Int { (paddedFloats + k * chunk) * 4 }
+}
+
+enum ConvKernel {
+  static func run(_ s: ConvFloatStep, _ slots: Slots, batch: Int) {
+    let x = UnsafePointer(floats(slots, s.x)), y = floats(slots, s.y), scratch = floats(slots, s.scratch)
+    let col = scratch + s.paddedFloats
+    let plane = s.h &* s.w, paddedPlane = s.hp &* s.wp
+    let positions = s.oh &* s.ow
+    let inCount = s.channels &* plane, outCount = s.groups &* s.mg &* positions
+    for n in 0..<batch {
+      var xn = x + n &* inCount
+      if s.padded {
+        pad(s, xn, scratch)
+        xn = UnsafePointer(scratch)
+      }
+      for g in 0..<s.groups {
+        let xg = xn + g &* s.cg &* paddedPlane
+        let yg = y + n &* outCount + g &* s.mg &* positions
+        let wg = s.weights + g &* s.mg &* s.k, bg = s.bias + g &* s.mg
+        var p0 = 0
+        while p0 < positions {
+          let pc = min(s.chunk, positions &- p0)
+          pack(s, xg, col, p0, pc)
+          product(s, wg, bg, UnsafePointer(col), pc, yg + p0, positions)
+          p0 &+= pc
+        }
+      }
+    }
+  }
+
+  /// Copies one sample into the zero-padded planes [C][hp][wp].
+  @inline(__always)
+  static func pad(_ s: ConvFloatStep, _ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>) {
+    var o = out
+    let top = s.padTop &* s.wp, bottom = (s.hp &- s.padTop &- s.h) &* s.wp, right = s.wp &- s.padLeft &- s.w
+    for c in 0..<s.channels {
+      o.update(repeating: 0, count: top)
+      o += top
+      var src = x + c &* s.h &* s.w
+      for _ in 0..<s.h {
+        for j in 0..<s.padLeft { o[j] = 0 }
+        copy(o + s.padLeft, src, s.w, stride: 1)
+        for j in 0..<right { o[s.padLeft &+ s.w &+ j] = 0 }
+        o += s.wp
+        src += s.w
+      }
+      o.update(repeating: 0, count: bottom)
+      o += bottom
+    }
+  }
+
+  /// dst[j] = src[j · stride] for j < n.
+  @inline(__always)
+  static func copy(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, _ n: Int, stride: Int) {
+    var j = 0
+    if stride == 1 {
+      while j &+ 16 <= n {
+        UnsafeMutableRawPointer(dst + j).storeBytes(of: load16(src + j), as: SIMD16<Float>.self)
+        j &+= 16
+      }
+      while j < n { dst[j] = src[j]; j &+= 1 }
+    } else {
+      while j < n { dst[j] = src[j &* stride]; j &+= 1 }
+    }
+  }
+
+  /// im2col of output positions [p0, p0 + pc) into col [k][chunk], reading the (padded) input
+  /// planes x [cg][hp][wp]: no bounds to check, each output-row segment one strided copy.
+  @inline(__always)
+  static func pack(_ s: ConvFloatStep, _ x: UnsafePointer<Float>, _ col: UnsafeMutablePointer<Float>, _ p0: Int, _ pc: Int) {
+    let tail = (pc &+ 15) & ~15
+    let oy0 = p0 / s.ow, ox0 = p0 &- oy0 &* s.ow
+    let rowStep = s.sh &* s.wp
+    var row = col
+    for ci in 0..<s.cg {
+      let xc = x + ci &* s.hp &* s.wp
+      for ky in 0..<s.kh {
+        for kx in 0..<s.kw {
+          // Tap (ky, kx) of output (oy, ox) reads xc[(oy·sh + ky·dh)·wp + ox·sw + kx·dw].
+          var src = xc + ((oy0 &* s.sh &+ ky &* s.dh) &* s.wp &+ kx &* s.dw)
+          var ox = ox0, done = 0
+          while done < pc {
+            let n = min(s.ow &- ox, pc &- done)
+            copy(row + done, src + ox &* s.sw, n, stride: s.sw)
+            done &+= n
+            ox = 0
+            src += rowStep
+          }
+          for i in pc..<tail { row[i] = 0 }
+          row += s.chunk
+        }
+      }
+    }
+  }
+
+  /// Y[m][p] for the group's mg channels over the chunk's pc positions.
+  @inline(__always)
+  static func product(_ s: ConvFloatStep, _ w: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ col: UnsafePointer<Float>,
+                      _ pc: Int, _ y: UnsafeMutablePointer<Float>, _ yStride: Int) {
+    var m = 0
+    while m &+ 4 <= s.mg {
+      rows4(s, w + m &* s.k, b + m, col, pc, y + m &* yStride, yStride)
+      m &+= 4
+    }
+    while m < s.mg {
+      row1(s, w + m &* s.k, b[m], col, pc, y + m &* yStride)
+      m &+= 1
+    }
+  }
+
+  @inline(__always)
+  static func store(_ v: SIMD16<Float>, _ e: Epilogue, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
+    let r = e.apply(v)
+    if n >= 16 {
+      UnsafeMutableRawPointer(y).storeBytes(of: r, as: SIMD16<Float>.self)
+    } else {
+      for l in 0..<n { y[l] = r[l] }
+    }
+  }
+
+  /// Four output channels × 16 positions per iteration.
+  @inline(__always)
+  static func rows4(_ s: ConvFloatStep, _ w: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ col: UnsafePointer<Float>,
+                    _ pc: Int, _ y: UnsafeMutablePointer<Float>, _ ys: Int) {
+    let k = s.k, cs = s.chunk
+    let w0 = w, w1 = w0 + k, w2 = w1 + k, w3 = w2 + k
+    let b0 = SIMD16<Float>(repeating: b[0]), b1 = SIMD16<Float>(repeating: b[1])
+    let b2 = SIMD16<Float>(repeating: b[2]), b3 = SIMD16<Float>(repeating: b[3])
+    let y0 = y, y1 = y0 + ys, y2 = y1 + ys, y3 = y2 + ys
+    var t = 0
+    while t < pc {
+      var a0 = b0, a1 = b1, a2 = b2, a3 = b3
+      var c = col + t
+      for kk in 0..<k {
+        let v = load16(c)
+        a0 = a0.addingProduct(v, SIMD16<Float>(repeating: w0[kk]))
+        a1 = a1.addingProduct(v, SIMD16<Float>(repeating: w1[kk]))
+        a2 = a2.addingProduct(v, SIMD16<Float>(repeating: w2[kk]))
+        a3 = a3.addingProduct(v, SIMD16<Float>(repeating: w3[kk]))
+        c += cs
+      }
+      let n = pc &- t
+      store(a0, s.epilogue, y0 + t, n); store(a1, s.epilogue, y1 + t, n)
+      store(a2, s.epilogue, y2 + t, n); store(a3, s.epilogue, y3 + t, n)
+      t &+= 16
+    }
+  }
+
+  /// One output channel: two 16-position tiles at a time, k split into even and odd sums.
+  @inline(__always)
+  static func row1(_ s: ConvFloatStep, _ w: UnsafePointer<Float>, _ b: Float, _ col: UnsafePointer<Float>,
+                   _ pc: Int, _ y: UnsafeMutablePointer<Float>) {
+    let k = s.k, cs = s.chunk
+    let bv = SIMD16<Float>(repeating: b)
+    var t = 0
+    while t < pc {
+      let two = t &+ 16 < pc
+      var a0 = bv, a1 = SIMD16<Float>(), c0 = bv, c1 = SIMD16<Float>()
+      var c = col + t
+      var kk = 0
+      if two {
+        while kk &+ 2 <= k {
+          let wa = SIMD16<Float>(repeating: w[kk]), wb = SIMD16<Float>(repeating: w[kk &+ 1])
+          a0 = a0.addingProduct(load16(c), wa)
+          c0 = c0.addingProduct(load16(c + 16), wa)
+          a1 = a1.addingProduct(load16(c + cs), wb)
+          c1 = c1.addingProduct(load16(c + cs + 16), wb)
+          c += 2 &* cs
+          kk &+= 2
+        }
+        if kk < k {
+          let wa = SIMD16<Float>(repeating: w[kk])
+          a0 = a0.addingProduct(load16(c), wa)
+          c0 = c0.addingProduct(load16(c + 16), wa)
+        }
+        store(a0 + a1, s.epilogue, y + t, pc &- t)
+        store(c0 + c1, s.epilogue, y + (t &+ 16), pc &- t &- 16)
+        t &+= 32
+      } else {
+        while kk &+ 2 <= k {
+          a0 = a0.addingProduct(load16(c), SIMD16<Float>(repeating: w[kk]))
+          a1 = a1.addingProduct(load16(c + cs), SIMD16<Float>(repeating: w[kk &+ 1]))
+          c += 2 &* cs
+          kk &+= 2
+        }
+        if kk < k { a0 = a0.addingProduct(load16(c), SIMD16<Float>(repeating: w[kk])) }
+        store(a0 + a1, s.epilogue, y + t, pc &- t)
+        t &+= 16
+      }
+    }
+  }
+}
+
+/// MaxPool / AveragePool / the global pools. Window taps inside the input are precomputed per
+/// output row and column ([lo, hi) tap ranges, and count_include_pad's divisors).
+struct PoolFloatStep {
+  enum Mode: UInt8 { case max, averageExcludePad, averageIncludePad, globalMax, globalAverage }
+  var x: Int32
+  var y: Int32
+  var mode: Mode
+  var channels: Int
+  var h: Int, w: Int
+  var oh: Int, ow: Int
+  var sh: Int, sw: Int
+  var dh: Int, dw: Int
+  var padTop: Int, padLeft: Int
+  var rows: UnsafePointer<Int>        // oh × (lo, hi, positions inside the padded input)
+  var cols: UnsafePointer<Int>        // ow × (lo, hi, positions inside the padded input)
+  var inner: Int                      // global pools: elements per channel
+
+  init(_ p: PoolSpec, x: Int32, y: Int32, store: ConstantStore) {
+    self.x = x
+    self.y = y
+    switch (p.kind, p.global) {
+    case (.max, false): mode = .max
+    case (.max, true): mode = .globalMax
+    case (.average, true): mode = .globalAverage
+    case (.average(let include), false): mode = include ? .averageIncludePad : .averageExcludePad
+    }
+    channels = p.channels
+    h = p.inH
+    w = p.inW
+    oh = p.outH
+    ow = p.outW
+    sh = p.strideH
+    sw = p.strideW
+    dh = p.dilationH
+    dw = p.dilationW
+    padTop = p.padTop
+    padLeft = p.padLeft
+    inner = p.inner
+    let ah = Window.Axis(input: p.inH, kernel: p.kernelH, stride: p.strideH, dilation: p.dilationH, padBegin: p.padTop, padEnd: p.padBottom, output: p.outH)
+    let aw = Window.Axis(input: p.inW, kernel: p.kernelW, stride: p.strideW, dilation: p.dilationW, padBegin: p.padLeft, padEnd: p.padRight, output: p.outW)
+    func table(_ a: Window.Axis) -> [Int] {
+      (0..<a.output).flatMap { o -> [Int] in
+        let r = a.valid(o)
+        return [r.lowerBound, r.upperBound, a.insidePadding(o)]
+      }
+    }
+    rows = UnsafePointer(store.store(p.global ? [0, 1, 1] : table(ah)))
+    cols = UnsafePointer(store.store(p.global ? [0, 1, 1] : table(aw)))
+  }
+}
+
+enum PoolKernel {
+  static func run(_ s: PoolFloatStep, _ slots: Slots, batch: Int) {
+    let x = UnsafePointer(floats(slots, s.x)), y = floats(slots, s.y)
+    switch s.mode {
+    case .globalMax, .globalAverage:
+      global(s, x, y, batch: batch)
+      return
+    default:
+      break
+    }
+    let plane = s.h &* s.w
+    var out = y
+    for nc in 0..<(batch &* s.channels) {
+      let xc = x + nc &* plane
+      for oy in 0..<s.oh {
+        let ry = s.rows + oy &* 3
+        let iy0 = oy &* s.sh &- s.padTop
+        for ox in 0..<s.ow {
+          let rx = s.cols + ox &* 3
+          let ix0 = ox &* s.sw &- s.padLeft
+          if s.mode == .max {
+            var m = -Float.infinity
+            for ky in ry[0]..<ry[1] {
+              let r = xc + ((iy0 &+ ky &* s.dh) &* s.w &+ ix0)
+              for kx in rx[0]..<rx[1] {
+                let v = r[kx &* s.dw]
+                if v > m || v.isNaN { m = v }
+              }
+            }
+            out.pointee = m
+          } else {
+            var sum: Float = 0
+            for ky in ry[0]..<ry[1] {
+              let r = xc + ((iy0 &+ ky &* s.dh) &* s.w &+ ix0)
+              for kx in rx[0]..<rx[1] { sum += r[kx &* s.dw] }
+            }
+            let n = s.mode == .averageIncludePad ? ry[2] &* rx[2] : (ry[1] &- ry[0]) &* (rx[1] &- rx[0])
+            out.pointee = sum / Float(n)
+          }
+          out += 1
+        }
+      }
+    }
+  }
+
+  /// One value per channel over `inner` contiguous elements: 16 lanes at a time.
+  @inline(__always)
+  static func global(_ s: PoolFloatStep, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int) {
+    let n = s.inner
+    for nc in 0..<(batch &* s.channels) {
+      let p = x + nc &* n
+      var i = 0
+      if s.mode == .globalMax {
+        var m = -Float.infinity
+        if n >= 16 {
+          var v = load16(p)
+          var nan = v .!= v
+          i = 16
+          while i &+ 16 <= n {
+            let u = load16(p + i)
+            v = v.replacing(with: u, where: u .> v)
+            nan = nan .| (u .!= u)
+            i &+= 16
+          }
+          if any(nan) { m = .nan } else { m = v.max() }
+        }
+        while i < n {
+          let u = p[i]
+          if u > m || u.isNaN { m = u }
+          i &+= 1
+        }
+        y[nc] = m
+      } else {
+        var acc = SIMD16<Float>()
+        while i &+ 16 <= n { acc += load16(p + i); i &+= 16 }
+        var sum = acc.sum()
+        while i < n { sum += p[i]; i &+= 1 }
+        y[nc] = sum / Float(n)
+      }
+    }
+  }
+}
