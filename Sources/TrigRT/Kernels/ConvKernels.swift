@@ -278,7 +278,11 @@ enum ConvKernel {
 }
 
 /// MaxPool / AveragePool / the global pools. Window taps inside the input are precomputed per
-/// output row and column ([lo, hi) tap ranges, and count_include_pad's divisors).
+/// output row and column ([lo, hi) tap ranges, and count_include_pad's divisors). Windows that
+/// lie wholly inside the input (full rows, columns [fullLo, fullHi)) run 16 outputs at a time
+/// for stride 1 and 8 at a time for the 2-wide, stride-2 window; the rest one output at a time.
+/// Every path takes the taps in the same order (ky, then kx), so averages round identically;
+/// a NaN tap makes a max NaN.
 struct PoolFloatStep {
   enum Mode: UInt8 { case max, averageExcludePad, averageIncludePad, globalMax, globalAverage }
   var x: Int32
@@ -287,11 +291,14 @@ struct PoolFloatStep {
   var channels: Int
   var h: Int, w: Int
   var oh: Int, ow: Int
+  var kh: Int, kw: Int
   var sh: Int, sw: Int
   var dh: Int, dw: Int
   var padTop: Int, padLeft: Int
   var rows: UnsafePointer<Int>        // oh × (lo, hi, positions inside the padded input)
   var cols: UnsafePointer<Int>        // ow × (lo, hi, positions inside the padded input)
+  /// Output columns whose windows hold all kw taps (fullLo = fullHi when none).
+  var fullLo: Int, fullHi: Int
   var inner: Int                      // global pools: elements per channel
 
   init(_ p: PoolSpec, x: Int32, y: Int32, store: ConstantStore) {
@@ -308,6 +315,8 @@ struct PoolFloatStep {
     w = p.inW
     oh = p.outH
     ow = p.outW
+    kh = p.kernelH
+    kw = p.kernelW
     sh = p.strideH
     sw = p.strideW
     dh = p.dilationH
@@ -325,6 +334,10 @@ struct PoolFloatStep {
     }
     rows = UnsafePointer(store.store(p.global ? [0, 1, 1] : table(ah)))
     cols = UnsafePointer(store.store(p.global ? [0, 1, 1] : table(aw)))
+    // Full windows form one run of columns (the valid range only shrinks at the borders).
+    let full = (0..<p.outW).filter { aw.valid($0) == 0..<p.kernelW }
+    fullLo = p.global ? 0 : (full.first ?? 0)
+    fullHi = p.global ? 0 : (full.last.map { $0 + 1 } ?? 0)
   }
 }
 
@@ -339,37 +352,108 @@ enum PoolKernel {
       break
     }
     let plane = s.h &* s.w
-    var out = y
     for nc in 0..<(batch &* s.channels) {
       let xc = x + nc &* plane
       for oy in 0..<s.oh {
+        let yr = y + (nc &* s.oh &+ oy) &* s.ow
         let ry = s.rows + oy &* 3
-        let iy0 = oy &* s.sh &- s.padTop
-        for ox in 0..<s.ow {
-          let rx = s.cols + ox &* 3
-          let ix0 = ox &* s.sw &- s.padLeft
-          if s.mode == .max {
-            var m = -Float.infinity
-            for ky in ry[0]..<ry[1] {
-              let r = xc + ((iy0 &+ ky &* s.dh) &* s.w &+ ix0)
-              for kx in rx[0]..<rx[1] {
-                let v = r[kx &* s.dw]
-                if v > m || v.isNaN { m = v }
-              }
-            }
-            out.pointee = m
-          } else {
-            var sum: Float = 0
-            for ky in ry[0]..<ry[1] {
-              let r = xc + ((iy0 &+ ky &* s.dh) &* s.w &+ ix0)
-              for kx in rx[0]..<rx[1] { sum += r[kx &* s.dw] }
-            }
-            let n = s.mode == .averageIncludePad ? ry[2] &* rx[2] : (ry[1] &- ry[0]) &* (rx[1] &- rx[0])
-            out.pointee = sum / Float(n)
-          }
-          out += 1
+        if ry[0] == 0 && ry[1] == s.kh && s.fullLo < s.fullHi {
+          scalar(s, xc, oy, yr, 0, s.fullLo)
+          let next = s.mode == .max ? full(s, xc, oy, yr, Max.self) : full(s, xc, oy, yr, Sum.self)
+          scalar(s, xc, oy, yr, next, s.ow)
+        } else {
+          scalar(s, xc, oy, yr, 0, s.ow)
         }
       }
+    }
+  }
+
+  /// How the lanes of a window combine: the maximum (NaN wins) or the sum.
+  protocol Reduce {
+    static var initial: Float { get }
+    static func add(_ a: SIMD16<Float>, _ b: SIMD16<Float>) -> SIMD16<Float>
+    static func add(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float>
+  }
+  enum Max: Reduce {
+    static var initial: Float { -.infinity }
+    @inline(__always) static func add(_ a: SIMD16<Float>, _ b: SIMD16<Float>) -> SIMD16<Float> {
+      a.replacing(with: b, where: (b .> a) .| (b .!= b))
+    }
+    @inline(__always) static func add(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
+      a.replacing(with: b, where: (b .> a) .| (b .!= b))
+    }
+  }
+  enum Sum: Reduce {
+    static var initial: Float { 0 }
+    @inline(__always) static func add(_ a: SIMD16<Float>, _ b: SIMD16<Float>) -> SIMD16<Float> { a + b }
+    @inline(__always) static func add(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> { a + b }
+  }
+
+  /// Full windows of output row oy from column fullLo on, as many as the vector paths take;
+  /// returns the first column left for the scalar path. Divisors are kh·kw here.
+  @inline(__always)
+  static func full<R: Reduce>(_ s: PoolFloatStep, _ xc: UnsafePointer<Float>, _ oy: Int, _ y: UnsafeMutablePointer<Float>, _: R.Type) -> Int {
+    var ox = s.fullLo
+    let top = xc + (oy &* s.sh &- s.padTop) &* s.w
+    let scale = SIMD16<Float>(repeating: Float(s.kh &* s.kw))
+    if s.sw == 1 {
+      while ox &+ 16 <= s.fullHi {
+        var v = SIMD16<Float>(repeating: R.initial)
+        let base = top + (ox &- s.padLeft)
+        for ky in 0..<s.kh {
+          let r = base + ky &* s.dh &* s.w
+          for kx in 0..<s.kw { v = R.add(v, load16(r + kx &* s.dw)) }
+        }
+        if R.self == Sum.self { v = v / scale }
+        UnsafeMutableRawPointer(y + ox).storeBytes(of: v, as: SIMD16<Float>.self)
+        ox &+= 16
+      }
+    } else if s.sw == 2 && s.kw == 2 && s.dw == 1 {
+      // 8 windows cover 16 consecutive inputs: taps kx = 0, 1 are the even and odd lanes.
+      while ox &+ 8 <= s.fullHi {
+        var v = SIMD8<Float>(repeating: R.initial)
+        let base = top + (2 &* ox &- s.padLeft)
+        for ky in 0..<s.kh {
+          let u = load16(base + ky &* s.dh &* s.w)
+          v = R.add(R.add(v, u.evenHalf), u.oddHalf)
+        }
+        if R.self == Sum.self { v = v / scale.lowHalf }
+        UnsafeMutableRawPointer(y + ox).storeBytes(of: v, as: SIMD8<Float>.self)
+        ox &+= 8
+      }
+    }
+    return ox
+  }
+
+  /// Outputs [from, to) of row oy, one at a time over their valid taps.
+  @inline(__always)
+  static func scalar(_ s: PoolFloatStep, _ xc: UnsafePointer<Float>, _ oy: Int, _ y: UnsafeMutablePointer<Float>, _ from: Int, _ to: Int) {
+    let ry = s.rows + oy &* 3
+    let iy0 = oy &* s.sh &- s.padTop
+    var ox = from
+    while ox < to {
+      let rx = s.cols + ox &* 3
+      let ix0 = ox &* s.sw &- s.padLeft
+      if s.mode == .max {
+        var m = -Float.infinity
+        for ky in ry[0]..<ry[1] {
+          let r = xc + ((iy0 &+ ky &* s.dh) &* s.w &+ ix0)
+          for kx in rx[0]..<rx[1] {
+            let v = r[kx &* s.dw]
+            if v > m || v.isNaN { m = v }
+          }
+        }
+        y[ox] = m
+      } else {
+        var sum: Float = 0
+        for ky in ry[0]..<ry[1] {
+          let r = xc + ((iy0 &+ ky &* s.dh) &* s.w &+ ix0)
+          for kx in rx[0]..<rx[1] { sum += r[kx &* s.dw] }
+        }
+        let n = s.mode == .averageIncludePad ? ry[2] &* rx[2] : (ry[1] &- ry[0]) &* (rx[1] &- rx[0])
+        y[ox] = sum / Float(n)
+      }
+      ox &+= 1
     }
   }
 

@@ -13,10 +13,8 @@
 enum AveragePool {
   static func lower(_ node: Node, _ ctx: inout LoweringContext) throws(TrigRTError) {
     try ctx.arity(node, inputs: 1...1)
-    var allowed: Set<String> = ["auto_pad", "count_include_pad", "kernel_shape", "pads", "strides"]
-    if ctx.opset >= 10 { allowed.insert("ceil_mode") }
-    if ctx.opset >= 19 { allowed.insert("dilations") }
-    try ctx.attributes(node, allowed: allowed)
+    try Pooling.since(node, ctx, ["ceil_mode": 10, "dilations": 19])
+    try ctx.attributes(node, allowed: ["auto_pad", "ceil_mode", "count_include_pad", "dilations", "kernel_shape", "pads", "strides"])
     let include = try ctx.int(node, "count_include_pad", default: 0)
     guard include == 0 || include == 1 else { throw ctx.fail(.malformed, node, "count_include_pad \(include) must be 0 or 1") }
     try Pooling.lower(node, .average(countIncludePad: include == 1), &ctx)

@@ -9,9 +9,8 @@
 enum MaxPool {
   static func lower(_ node: Node, _ ctx: inout LoweringContext) throws(TrigRTError) {
     try ctx.arity(node, inputs: 1...1, outputs: 1...2)
-    var allowed: Set<String> = ["auto_pad", "kernel_shape", "pads", "storage_order", "strides"]
-    if ctx.opset >= 10 { allowed.formUnion(["ceil_mode", "dilations"]) }
-    try ctx.attributes(node, allowed: allowed)
+    try Pooling.since(node, ctx, ["ceil_mode": 10, "dilations": 10])
+    try ctx.attributes(node, allowed: ["auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads", "storage_order", "strides"])
     if node.outputs.count == 2, !node.outputs[1].isEmpty {
       throw ctx.fail(.unsupported, node, "the Indices output ('\(node.outputs[1])') is not supported")
     }
@@ -30,6 +29,13 @@ enum GlobalMaxPool {
 
 /// The lowering the four pooling ops share.
 enum Pooling {
+  /// Refuses attributes that the model's opset does not define yet for this op.
+  static func since(_ node: Node, _ ctx: LoweringContext, _ opsets: [String: Int]) throws(TrigRTError) {
+    for (name, v) in opsets.sorted(by: { $0.key < $1.key }) where ctx.opset < v && node.attributes[name] != nil {
+      throw ctx.fail(.malformed, node, "attribute '\(name)' is not part of \(node.opType) before opset \(v) (the model imports opset \(ctx.opset))")
+    }
+  }
+
   static func lower(_ node: Node, _ kind: PoolKind, _ ctx: inout LoweringContext) throws(TrigRTError) {
     let x = try ctx.batchedInput(node, 0, "X")
     let shape = ctx.values[x].shape
