@@ -3,7 +3,9 @@
 
 Writes <case>.onnx, <case>.inputs.npy (float32, batch 5), <case>.outputs.npy and manifest.json
 (case → op types and tolerance). The Swift tests run every case and check every op kind of
-trigrt appears in at least one case. Rerun to regenerate: python3 make_op_models.py
+trigrt appears in at least one case. refused/ holds models trigrt must refuse at load, with
+refused/manifest.json (case → status and a phrase of the message). Rerun to regenerate:
+python3 make_op_models.py
 """
 import json
 import os
@@ -112,6 +114,177 @@ case("constant_folding", [N("Constant", [], ["w0"], value=t("w0v", f32(3, 4))),
      [t("s", np.array([3, 4], np.int64)), t("k", np.float32(0.5))])
 case("opset21", [N("Gemm", ["x", "W", "C"], ["h"], transB=1), N("Relu", ["h"], ["y"])], [3], [2],
      [t("W", f32(2, 3)), t("C", f32(2))], opset=21)
+
+
+# --- convolution family (appended after the dense cases so their seeded data is unchanged) ---
+def conv_w(m, cg, *k):
+    """Weights scaled by 1/sqrt(fan-in), so outputs stay O(1) and float32 sums well inside atol."""
+    return f32(m, cg, *k, scale=1.0 / np.sqrt(cg * np.prod(k)))
+
+
+# Conv 1-D (NCW): pads, strides, dilations, asymmetric pads, auto_pad, bias
+case("conv1d_pads_bias", [N("Conv", ["x", "W", "B"], ["y"], pads=[1, 1])], [3, 12], [4, 12],
+     [t("W", conv_w(4, 3, 3)), t("B", f32(4))])
+case("conv1d_stride_dilation_asym", [N("Conv", ["x", "W"], ["y"], strides=[2], dilations=[2], pads=[2, 1])], [2, 20], [5, 10],
+     [t("W", conv_w(5, 2, 3))])
+case("conv1d_same_upper", [N("Conv", ["x", "W", "B"], ["y"], strides=[2], auto_pad="SAME_UPPER")], [3, 11], [2, 6],
+     [t("W", conv_w(2, 3, 4)), t("B", f32(2))])
+case("conv1d_same_lower", [N("Conv", ["x", "W", "B"], ["y"], strides=[2], auto_pad="SAME_LOWER", kernel_shape=[4])], [3, 11], [2, 6],
+     [t("W", conv_w(2, 3, 4)), t("B", f32(2))], opset=11)
+case("conv1d_valid", [N("Conv", ["x", "W"], ["y"], auto_pad="VALID", strides=[3])], [2, 17], [3, 5], [t("W", conv_w(3, 2, 5))])
+# Conv 2-D (NCHW)
+case("conv2d_pads_bias_relu", [N("Conv", ["x", "W", "B"], ["c"], pads=[1, 1, 1, 1]), N("Relu", ["c"], ["y"])], [3, 8, 8], [6, 8, 8],
+     [t("W", conv_w(6, 3, 3, 3)), t("B", f32(6))])
+case("conv2d_stride_asym_pads", [N("Conv", ["x", "W"], ["y"], strides=[2, 3], pads=[0, 1, 2, 0])], [2, 9, 10], [17, 5, 4],
+     [t("W", conv_w(17, 2, 3, 2))])
+case("conv2d_dilation", [N("Conv", ["x", "W", "B"], ["y"], dilations=[2, 3], pads=[2, 1, 2, 3])], [3, 11, 9], [5, 11, 7],
+     [t("W", conv_w(5, 3, 3, 3)), t("B", f32(5))])
+case("conv2d_valid_stride", [N("Conv", ["x", "W", "B"], ["y"], auto_pad="VALID", strides=[2, 2])], [4, 9, 9], [8, 4, 4],
+     [t("W", conv_w(8, 4, 3, 3)), t("B", f32(8))])
+case("conv2d_same_upper", [N("Conv", ["x", "W"], ["y"], auto_pad="SAME_UPPER", strides=[2, 3])], [2, 7, 8], [3, 4, 3],
+     [t("W", conv_w(3, 2, 3, 4))])
+case("conv2d_same_lower", [N("Conv", ["x", "W"], ["y"], auto_pad="SAME_LOWER", strides=[2, 3])], [2, 7, 8], [3, 4, 3],
+     [t("W", conv_w(3, 2, 3, 4))])
+# 182 output positions against 80-position im2col chunks: chunk boundaries fall inside rows
+case("conv2d_chunked", [N("Conv", ["x", "W", "B"], ["y"], pads=[2, 2, 2, 2])], [16, 14, 13], [9, 14, 13],
+     [t("W", conv_w(9, 16, 5, 5)), t("B", f32(9))])
+case("conv2d_depthwise", [N("Conv", ["x", "W", "B"], ["y"], group=4, pads=[1, 1, 1, 1])], [4, 6, 7], [8, 6, 7],
+     [t("W", conv_w(8, 1, 3, 3)), t("B", f32(8))])
+case("conv2d_group2", [N("Conv", ["x", "W"], ["y"], group=2, strides=[1, 2])], [4, 6, 7], [6, 4, 3],
+     [t("W", conv_w(6, 2, 3, 3))])
+case("conv2d_pointwise", [N("Conv", ["x", "W", "B"], ["y"])], [5, 6, 6], [7, 6, 6], [t("W", conv_w(7, 5, 1, 1)), t("B", f32(7))])
+# pads wider than the kernel: border outputs see only padding (= bias)
+case("conv2d_pads_exceed_kernel", [N("Conv", ["x", "W", "B"], ["y"], pads=[3, 0, 3, 1])], [2, 4, 5], [3, 9, 5],
+     [t("W", conv_w(3, 2, 2, 2)), t("B", f32(3))])
+# fusions: bias Add, BatchNormalization, per-channel Mul, activation; one that must not fuse
+case("conv_add_relu_fused", [N("Conv", ["x", "W"], ["c"], pads=[1, 1, 1, 1]), N("Add", ["c", "b"], ["a"]), N("Relu", ["a"], ["y"])],
+     [3, 6, 6], [5, 6, 6], [t("W", conv_w(5, 3, 3, 3)), t("b", f32(1, 5, 1, 1))])
+case("conv_bn_relu_fused", [N("Conv", ["x", "W", "B"], ["c"], strides=[2, 2]),
+                            N("BatchNormalization", ["c", "g", "b", "mu", "var"], ["n"], epsilon=1e-3), N("Relu", ["n"], ["y"])],
+     [3, 9, 9], [6, 4, 4], [t("W", conv_w(6, 3, 3, 3)), t("B", f32(6)), t("g", f32(6)), t("b", f32(6)), t("mu", f32(6)),
+                            t("var", np.abs(f32(6)) + 0.5)])
+case("conv_mul_sub_fused", [N("Conv", ["x", "W", "B"], ["c"]), N("Mul", ["c", "s"], ["m"]), N("Sub", ["m", "d"], ["y"])],
+     [2, 5, 5], [4, 3, 3], [t("W", conv_w(4, 2, 3, 3)), t("B", f32(4)), t("s", f32(4, 1, 1)), t("d", np.float32(0.25))])
+case("conv_add_not_fusable", [N("Conv", ["x", "W"], ["c"]), N("Add", ["c", "e"], ["y"])], [2, 5, 5], [4, 3, 3],
+     [t("W", conv_w(4, 2, 3, 3)), t("e", f32(4, 3, 3))])
+# tf2onnx's Conv1D: ExpandDims, NWC → NCHW Transpose, Conv over [1, W], Squeeze, bias Add, Relu
+case("conv1d_tf2onnx_chain", [N("Unsqueeze", ["x", "ax1"], ["u"]), N("Transpose", ["u"], ["tr"], perm=[0, 3, 1, 2]),
+                              N("Conv", ["tr", "W"], ["c"], pads=[0, 1, 0, 2]), N("Squeeze", ["c", "ax2"], ["s"]),
+                              N("Add", ["s", "b"], ["a"]), N("Relu", ["a"], ["y"])],
+     [10, 4], [3, 10], [t("ax1", np.array([1], np.int64)), t("ax2", np.array([2], np.int64)), t("W", conv_w(3, 4, 1, 4)),
+                        t("b", f32(1, 3, 1))])
+# MaxPool
+case("maxpool2d", [N("MaxPool", ["x"], ["y"], kernel_shape=[2, 2], strides=[2, 2])], [3, 9, 9], [3, 4, 4])
+case("maxpool2d_ceil_pads_dilation", [N("MaxPool", ["x"], ["y"], kernel_shape=[3, 2], strides=[2, 2], pads=[1, 0, 1, 1],
+                                        dilations=[2, 1], ceil_mode=1)], [2, 10, 9], [2, 5, 5])
+case("maxpool1d_same_upper", [N("MaxPool", ["x"], ["y"], kernel_shape=[3], strides=[2], auto_pad="SAME_UPPER")], [3, 10], [3, 5])
+case("maxpool1d_same_lower_ceil", [N("MaxPool", ["x"], ["y"], kernel_shape=[4], strides=[3], auto_pad="SAME_LOWER", ceil_mode=1)],
+     [2, 11], [2, 4])
+# ceil_mode whose last window would start in the end padding: ONNX Runtime drops it (onnx's shape
+# inference keeps it and warns that the declared output differs)
+case("maxpool1d_ceil_drops_window", [N("MaxPool", ["x"], ["y"], kernel_shape=[3], strides=[3], pads=[0, 2], ceil_mode=1)],
+     [2, 6], [2, 2])
+case("maxpool2d_opset9_storage_order", [N("MaxPool", ["x"], ["y"], kernel_shape=[3, 3], strides=[1, 2], pads=[1, 1, 1, 1],
+                                          storage_order=1)], [2, 5, 6], [2, 5, 3], opset=9)
+# AveragePool
+case("avgpool2d_include_pad_ceil", [N("AveragePool", ["x"], ["y"], kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1],
+                                      count_include_pad=1, ceil_mode=1)], [2, 6, 6], [2, 4, 4])
+case("avgpool2d_exclude_pad_ceil", [N("AveragePool", ["x"], ["y"], kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1],
+                                      ceil_mode=1)], [2, 6, 6], [2, 4, 4])
+case("avgpool2d_asym_pads", [N("AveragePool", ["x"], ["y"], kernel_shape=[2, 3], strides=[1, 2], pads=[0, 2, 1, 0],
+                               count_include_pad=1)], [3, 5, 7], [3, 5, 4])
+case("avgpool1d_dilation_opset19", [N("AveragePool", ["x"], ["y"], kernel_shape=[3], strides=[2], dilations=[2], pads=[0, 2],
+                                      ceil_mode=1, count_include_pad=1)], [2, 6], [2, 3], opset=19)
+case("avgpool1d_valid_ceil", [N("AveragePool", ["x"], ["y"], kernel_shape=[3], strides=[2], auto_pad="VALID", ceil_mode=1)],
+     [3, 6], [3, 3])
+case("avgpool2d_same_upper", [N("AveragePool", ["x"], ["y"], kernel_shape=[3, 2], strides=[2, 2], auto_pad="SAME_UPPER")],
+     [2, 7, 5], [2, 4, 3])
+# global pools (any spatial rank; the SIMD path from 16 elements per channel)
+case("global_avgpool_flatten_gemm", [N("GlobalAveragePool", ["x"], ["g"]), N("Flatten", ["g"], ["f"]), N("Gemm", ["f", "W", "C"], ["y"])],
+     [5, 7, 9], [3], [t("W", f32(5, 3)), t("C", f32(3))])
+case("global_avgpool1d", [N("GlobalAveragePool", ["x"], ["y"])], [3, 40], [3, 1])
+case("global_maxpool2d", [N("GlobalMaxPool", ["x"], ["y"])], [4, 5, 5], [4, 1, 1])
+case("global_maxpool1d_long", [N("GlobalMaxPool", ["x"], ["y"])], [3, 37], [3, 1])
+# Transpose at run time, as an alias, and folded on constants
+case("transpose_nchw_nhwc", [N("Transpose", ["x"], ["y"], perm=[0, 2, 3, 1])], [3, 4, 5], [4, 5, 3])
+case("transpose_rank5", [N("Transpose", ["x"], ["y"], perm=[0, 3, 1, 4, 2])], [2, 3, 4, 5], [4, 2, 5, 3])
+case("transpose_merged_axes", [N("Transpose", ["x"], ["y"], perm=[0, 3, 4, 1, 2])], [2, 3, 4, 5], [4, 5, 2, 3])
+case("transpose_alias", [N("Transpose", ["x"], ["t"], perm=[0, 2, 1, 3]), N("Relu", ["t"], ["y"])], [1, 4, 6], [4, 1, 6])
+case("transpose_folded_weight", [N("Transpose", ["Wt"], ["W"], perm=[1, 0]), N("MatMul", ["x", "W"], ["y"])], [6], [4],
+     [t("Wt", f32(4, 6))])
+# Pad (constant): at run time, and folded into a following Conv's padding
+case("pad_constant_value", [N("Pad", ["x", "p", "v"], ["y"])], [2, 3, 4], [3, 5, 7],
+     [t("p", np.array([0, 1, 0, 2, 0, 0, 2, 1], np.int64)), t("v", np.float32(1.5))])
+case("pad_axes_opset18", [N("Pad", ["x", "p", "", "a"], ["y"])], [2, 3, 4], [2, 6, 4],
+     [t("p", np.array([1, 2], np.int64)), t("a", np.array([-2], np.int64))], opset=18)
+case("pad_conv_fused", [N("Pad", ["x", "p"], ["xp"]), N("Conv", ["xp", "W", "B"], ["y"], pads=[0, 1, 0, 0])], [2, 6, 6], [3, 6, 7],
+     [t("p", np.array([0, 0, 1, 0, 0, 0, 0, 1], np.int64)), t("W", conv_w(3, 2, 2, 2)), t("B", f32(3))])
+case("pad_opset2_attribute", [N("Pad", ["x"], ["y"], pads=[0, 0, 1, 0, 0, 2], value=-1.0)], [3, 4], [3, 7], opset=10)
+# a small CNN chain: NHWC input, Conv + BN + Relu, MaxPool, strided Conv with asymmetric pads,
+# global average, Gemm, Softmax
+case("cnn_chain", [N("Transpose", ["x"], ["nchw"], perm=[0, 3, 1, 2]),
+                   N("Conv", ["nchw", "W1", "B1"], ["c1"], pads=[1, 1, 1, 1]),
+                   N("BatchNormalization", ["c1", "g", "b", "mu", "var"], ["n1"]), N("Relu", ["n1"], ["r1"]),
+                   N("MaxPool", ["r1"], ["p1"], kernel_shape=[2, 2], strides=[2, 2]),
+                   N("Conv", ["p1", "W2", "B2"], ["c2"], strides=[2, 2], pads=[1, 0, 2, 1]), N("Relu", ["c2"], ["r2"]),
+                   N("GlobalAveragePool", ["r2"], ["gap"]), N("Flatten", ["gap"], ["f"]),
+                   N("Gemm", ["f", "W3", "B3"], ["logits"], transB=1), N("Softmax", ["logits"], ["y"])],
+     [12, 12, 3], [5],
+     [t("W1", conv_w(8, 3, 3, 3)), t("B1", f32(8)), t("g", f32(8)), t("b", f32(8)), t("mu", f32(8)),
+      t("var", np.abs(f32(8)) + 0.5), t("W2", conv_w(16, 8, 3, 3)), t("B2", f32(16)), t("W3", f32(5, 16)), t("B3", f32(5))])
+
 with open(os.path.join(here, "manifest.json"), "w") as f:
     json.dump(cases, f, indent=1, sort_keys=True)
 print(f"wrote {len(cases)} cases to {here}")
+
+# --- models trigrt must refuse at load, with the status and a phrase of the message ---
+refused_dir = os.path.join(here, "refused")
+os.makedirs(refused_dir, exist_ok=True)
+refused = {}
+
+
+def refuse(name, nodes, in_shape, status, needle, inits=(), opset=13, extra_inputs=(), out_shape=None):
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", *in_shape])
+    ins = [x] + [helper.make_tensor_value_info(n, TensorProto.FLOAT, s) for n, s in extra_inputs]
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, out_shape)
+    g = helper.make_graph(nodes, name, ins, [y], list(inits))
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)])
+    m.ir_version = 8
+    onnx.save(m, os.path.join(refused_dir, f"{name}.onnx"))
+    refused[name] = {"status": status, "needle": needle}
+
+
+w3 = t("W", conv_w(2, 3, 3))
+refuse("conv3d", [N("Conv", ["x", "W"], ["y"], name="c3")], [2, 4, 4, 4], "unsupported", "3-D convolution is not supported",
+       [t("W", conv_w(1, 2, 2, 2, 2))])
+refuse("conv_runtime_weight", [N("Conv", ["x", "w"], ["y"], name="c")], [3, 8], "unsupported", "must be a constant",
+       extra_inputs=[("w", [2, 3, 3])])
+refuse("conv_same_dilation", [N("Conv", ["x", "W"], ["y"], auto_pad="SAME_UPPER", dilations=[2])], [3, 8], "unsupported",
+       "with dilations [2] is not supported", [w3])
+refuse("conv_negative_pads", [N("Conv", ["x", "W"], ["y"], pads=[-1, 0])], [3, 8], "unsupported", "negative pads", [w3])
+refuse("conv_group_mismatch", [N("Conv", ["x", "W"], ["y"], group=2)], [3, 8], "shape", "group 2 does not divide", [w3])
+refuse("conv_kernel_shape_mismatch", [N("Conv", ["x", "W"], ["y"], kernel_shape=[5])], [3, 8], "shape",
+       "kernel_shape [5] differs", [w3])
+refuse("conv_kernel_too_large", [N("Conv", ["x", "W"], ["y"])], [3, 2], "shape", "the kernel spans 3 elements", [w3])
+refuse("conv_bad_auto_pad", [N("Conv", ["x", "W"], ["y"], auto_pad="SAME")], [3, 8], "malformed", "auto_pad 'SAME' is not one of",
+       [w3])
+refuse("maxpool_indices", [N("MaxPool", ["x"], ["y", "i"], kernel_shape=[2])], [3, 8], "unsupported", "the Indices output")
+refuse("maxpool3d", [N("MaxPool", ["x"], ["y"], kernel_shape=[2, 2, 2])], [3, 4, 4, 4], "unsupported", "3-D pooling is not supported")
+refuse("maxpool_pads_not_smaller", [N("MaxPool", ["x"], ["y"], kernel_shape=[2], pads=[2, 0])], [3, 8], "unsupported",
+       "are not smaller than the kernel 2")
+refuse("maxpool_ceil_opset9", [N("MaxPool", ["x"], ["y"], kernel_shape=[2], ceil_mode=1)], [3, 8], "malformed",
+       "attribute 'ceil_mode' is not part of MaxPool before opset 10", opset=9)
+refuse("avgpool_dilations_opset18", [N("AveragePool", ["x"], ["y"], kernel_shape=[2], dilations=[2])], [3, 8], "malformed",
+       "attribute 'dilations' is not part of AveragePool before opset 19", opset=18)
+refuse("transpose_batch_axis", [N("Transpose", ["x"], ["y"], perm=[1, 0, 2])], [3, 8], "unsupported", "moves the batch axis")
+refuse("transpose_default_perm", [N("Transpose", ["x"], ["y"])], [3, 8], "unsupported", "perm [2, 1, 0] moves the batch axis")
+refuse("transpose_bad_perm", [N("Transpose", ["x"], ["y"], perm=[0, 1, 1])], [3, 8], "malformed", "is not a permutation")
+refuse("pad_reflect", [N("Pad", ["x", "p"], ["y"], mode="reflect")], [3, 8], "unsupported", "mode 'reflect' is not supported",
+       [t("p", np.array([0, 0, 1, 0, 0, 1], np.int64))])
+refuse("pad_batch_axis", [N("Pad", ["x", "p"], ["y"])], [3, 8], "unsupported", "pads the batch axis",
+       [t("p", np.array([1, 0, 0, 0, 0, 0], np.int64))])
+refuse("pad_runtime_pads", [N("Pad", ["x", "p"], ["y"])], [3, 8], "unsupported", "must be a constant",
+       extra_inputs=[("p", [6])])
+with open(os.path.join(refused_dir, "manifest.json"), "w") as f:
+    json.dump(refused, f, indent=1, sort_keys=True)
+print(f"wrote {len(refused)} refusal cases to {refused_dir}")
