@@ -61,7 +61,7 @@ for m in deepcsv jet_tagger tracknn; do
 done
 shared=$root/../shared/models
 if [ -d "$shared" ]; then
-  for m in jettag_mlp_float jettag_mlp_bn_float; do
+  for m in jettag_mlp_float jettag_mlp_bn_float jettag_cnn2d_float conv1d_small_float; do
     models+=("$shared/$m.onnx" "$shared/$m.inputs.npy" "$shared/$m.outputs.npy")
   done
 else
