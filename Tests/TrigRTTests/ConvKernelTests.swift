@@ -1,5 +1,6 @@
 import Testing
 @testable import TrigRT
+import TrigRTTools
 
 /// The Conv and pool kernels against plain double-precision loops over random geometries:
 /// 1-D and 2-D, strides, dilations, asymmetric pads (also wider than the kernel), groups,
@@ -142,5 +143,29 @@ import Testing
         }
       }
     }
+  }
+
+  /// Bytes of the CNN fixture flipped at random: every variant fails to load with a message or
+  /// loads and runs (whatever geometry the flips produced) without trapping.
+  @Test func mutatedCNNsLoadOrFailAndRunWithoutTrapping() throws {
+    let bytes = try ONNXReader.readFile(Paths.fixture("ops/cnn_chain.onnx"))
+    var rng = SystemRandomNumberGenerator()
+    var loaded = 0
+    for _ in 0..<500 {
+      var m = bytes
+      for _ in 0..<Int.random(in: 1...3, using: &rng) { m[Int.random(in: 0..<m.count, using: &rng)] = UInt8.random(in: 0...255, using: &rng) }
+      let r: Result<Model, TrigRTError> = m.withUnsafeBytes { b in Result { () throws(TrigRTError) in try Model.load(bytes: b) } }
+      switch r {
+      case .failure(let e): #expect(!e.message.isEmpty)
+      case .success(let model):
+        guard model.inputs.count == 1, model.outputs.count == 1, model.inputs[0].count <= 1 << 16,
+              (model.arenaBytes(maxBatch: 3) ?? .max) <= 1 << 26 else { continue }
+        loaded += 1
+        let x = NPYArray(shape: [3] + model.inputs[0].shape,
+                         values: (0..<(3 * model.inputs[0].count)).map { _ in Double.random(in: -2...2, using: &rng) })
+        _ = try runAll(model, x, batch: 3, f64: false)
+      }
+    }
+    #expect(loaded > 0)
   }
 }

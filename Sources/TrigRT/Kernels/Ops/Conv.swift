@@ -56,6 +56,11 @@ enum Conv {
                         outH: ah.output, outW: aw.output, weights: w.values.map { Float($0) }, bias: bias, activation: .identity)
     let (macs, o) = (spec.outShape.reduce(1, *)).multipliedReportingOverflow(by: spec.kernelSize)
     guard !o, macs <= 1 << 40 else { throw ctx.fail(.unsupported, node, "needs more than 2^40 multiply-accumulates per sample") }
+    // The kernel reads a zero-padded copy of each sample (Kernels/ConvKernels.swift).
+    let padded = c * (ah.input + ah.padBegin + ah.padEnd) * (aw.input + aw.padBegin + aw.padEnd)
+    guard padded <= ONNXReader.maxElements else {
+      throw ctx.fail(.unsupported, node, "the padded input [\(c), \(ah.input + ah.padBegin + ah.padEnd), \(aw.input + aw.padBegin + aw.padEnd)] has more than 2^31 elements")
+    }
     try ctx.layer(node, .conv(spec), inputs: [x], outputShape: spec.outShape)
   }
 
@@ -167,6 +172,9 @@ enum Window {
       a.output = (ceilMode ? (span + a.stride - 1) / a.stride : span / a.stride) + 1
       // ceil_mode: the last window must start inside the input or its leading padding.
       if ceilMode && (a.output - 1) * a.stride >= a.input + a.padBegin { a.output -= 1 }
+      guard a.output <= ONNXReader.maxElements else {
+        throw ctx.fail(.unsupported, node, "spatial dimension \(i) has \(a.output) outputs; more than 2^31 elements per sample")
+      }
       if pooling {
         for o in 0..<a.output where a.valid(o).isEmpty {
           throw ctx.fail(.unsupported, node, "output \(o) of spatial dimension \(i) has a window without input elements (only padding)")
@@ -188,13 +196,11 @@ extension Window.Axis {
     return lo < hi ? lo..<hi : 0..<0
   }
 
-  /// Kernel taps of output o inside the padded input (count_include_pad's divisor).
+  /// Kernel taps of output o inside the padded input (count_include_pad's divisor): the taps
+  /// j with o·stride − padBegin + j·dilation < input + padEnd (none fall before the padding).
   func insidePadding(_ o: Int) -> Int {
-    let start = o * stride - padBegin
-    let end = input + padEnd           // taps at positions < end count
-    var n = 0
-    for j in 0..<kernel where start + j * dilation < end { n += 1 }
-    return n
+    let room = input + padEnd - (o * stride - padBegin)
+    return room <= 0 ? 0 : min(kernel, (room - 1) / dilation + 1)
   }
 }
 
