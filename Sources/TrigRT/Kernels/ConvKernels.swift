@@ -14,6 +14,8 @@
 ///     registers (each column vector loaded once for four channels, one FMA per weight and
 ///     lane), one channel at a time for the remainder. Results are stored straight into the
 ///     NCHW output, whose positions are contiguous per channel.
+/// With stride 1 along W and output rows of at least 16, step 1 is skipped: the product reads
+/// the 16 values of each tap straight from the padded copy (one offset per tap, precomputed).
 /// Float summation order: k ascending per accumulator (taps c, ky, kx row-major) in the
 /// four-channel kernel; the single-channel kernel splits k into even and odd partial sums. This
 /// differs from ONNX Runtime's order at the float rounding level only; sums of exactly
@@ -39,6 +41,10 @@ struct ConvFloatStep {
   var oh: Int, ow: Int
   var k: Int                 // cg · kh · kw
   var chunk: Int             // output positions per im2col chunk (a multiple of 16)
+  /// Stride 1 along W and rows of at least 16 outputs: no im2col, the product reads the taps of
+  /// 16 consecutive outputs straight from the padded copy (`taps[kk]` + the row's offset).
+  var direct: Bool
+  var taps: UnsafePointer<Int>        // [k]: ci·hp·wp + ky·dh·wp + kx·dw
   var weights: UnsafePointer<Float>   // [M][k]
   var bias: UnsafePointer<Float>      // [M], zeros without a bias
   var epilogue: Epilogue
@@ -67,20 +73,26 @@ struct ConvFloatStep {
     // Every tap lies inside the padded input: (out − 1)·stride + extent ≤ in + pads.
     hp = c.inH + c.padTop + c.padBottom
     wp = c.inW + c.padLeft + c.padRight
-    padded = hp != c.inH || wp != c.inW
+    direct = c.strideW == 1 && c.outW >= 16
+    // The direct path always reads a copy (its last tile reads up to 15 floats past a row).
+    padded = hp != c.inH || wp != c.inW || direct
     oh = c.outH
     ow = c.outW
     k = c.kernelSize
     let positions = (c.outH * c.outW + 15) / 16 * 16
-    chunk = min(positions, max(16, ConvFloatStep.chunkBudget / k / 16 * 16))
+    chunk = direct ? 0 : min(positions, max(16, ConvFloatStep.chunkBudget / k / 16 * 16))
+    var offsets: [Int] = []
+    for ci in 0..<cg { for ky in 0..<kh { for kx in 0..<kw { offsets.append((ci * hp + ky * dh) * wp + kx * dw) } } }
+    taps = UnsafePointer(store.store(offsets))
     weights = UnsafePointer(store.store(c.weights))
     bias = UnsafePointer(store.store(c.bias ?? [Float](repeating: 0, count: c.outChannels)))
     epilogue = Epilogue(c.activation)
   }
 
-  /// Floats of the padded input copy at the start of the scratch region (0 without pads),
-  /// rounded up to 16 so the im2col chunk after it stays 64-byte aligned.
-  var paddedFloats: Int { padded ? (channels * hp * wp + 15) / 16 * 16 : 0 }
+  /// Floats of the padded input copy at the start of the scratch region (0 without one): 16
+  /// zeros of slack after it (the direct path's last tile), rounded up to 16 so the im2col
+  /// chunk after it stays 64-byte aligned.
+  var paddedFloats: Int { padded ? (channels * hp * wp + 16 + 15) / 16 * 16 : 0 }
 
   /// Scratch bytes the step needs: the padded input and one im2col chunk.
   var scratchBytes: Int { (paddedFloats + k * chunk) * 4 }
@@ -103,11 +115,17 @@ enum ConvKernel {
         let xg = xn + g &* s.cg &* paddedPlane
         let yg = y + n &* outCount + g &* s.mg &* positions
         let wg = s.weights + g &* s.mg &* s.k, bg = s.bias + g &* s.mg
+        if s.direct {
+          for oy in 0..<s.oh {
+            product(s, wg, bg, Taps(base: xg + oy &* s.sh &* s.wp, offsets: s.taps), s.ow, yg + oy &* s.ow, positions)
+          }
+          continue
+        }
         var p0 = 0
         while p0 < positions {
           let pc = min(s.chunk, positions &- p0)
           pack(s, xg, col, p0, pc)
-          product(s, wg, bg, UnsafePointer(col), pc, yg + p0, positions)
+          product(s, wg, bg, Im2col(col: UnsafePointer(col), stride: s.chunk), pc, yg + p0, positions)
           p0 &+= pc
         }
       }
@@ -133,6 +151,7 @@ enum ConvKernel {
       o.update(repeating: 0, count: bottom)
       o += bottom
     }
+    o.update(repeating: 0, count: 16)
   }
 
   /// dst[j] = src[j · stride] for j < n.
@@ -179,17 +198,40 @@ enum ConvKernel {
     }
   }
 
-  /// Y[m][p] for the group's mg channels over the chunk's pc positions.
+  /// Where the product finds the 16 values of tap kk for outputs [t, t + 16).
+  protocol Columns {
+    func at(_ kk: Int, _ t: Int) -> UnsafePointer<Float>
+  }
+
+  /// The im2col chunk: row kk, `stride` floats apart.
+  struct Im2col: Columns {
+    let col: UnsafePointer<Float>
+    let stride: Int
+    @inline(__always) func at(_ kk: Int, _ t: Int) -> UnsafePointer<Float> { col + (kk &* stride &+ t) }
+  }
+
+  /// The padded input itself (stride 1 along W): tap kk of output row `base` sits at taps[kk].
+  struct Taps: Columns {
+    let base: UnsafePointer<Float>
+    let offsets: UnsafePointer<Int>
+    @inline(__always) func at(_ kk: Int, _ t: Int) -> UnsafePointer<Float> { base + (offsets[kk] &+ t) }
+  }
+
+  /// Y[m][p] for the group's mg channels over pc positions.
   @inline(__always)
-  static func product(_ s: ConvFloatStep, _ w: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ col: UnsafePointer<Float>,
-                      _ pc: Int, _ y: UnsafeMutablePointer<Float>, _ yStride: Int) {
+  static func product<C: Columns>(_ s: ConvFloatStep, _ w: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: C,
+                                  _ pc: Int, _ y: UnsafeMutablePointer<Float>, _ yStride: Int) {
     var m = 0
     while m &+ 4 <= s.mg {
-      rows4(s, w + m &* s.k, b + m, col, pc, y + m &* yStride, yStride)
+      var t = 0
+      while t < pc {
+        rows4(s, w + m &* s.k, b + m, c, t, pc &- t, y + m &* yStride + t, yStride)
+        t &+= 16
+      }
       m &+= 4
     }
     while m < s.mg {
-      row1(s, w + m &* s.k, b[m], col, pc, y + m &* yStride)
+      row1(s, w + m &* s.k, b[m], c, pc, y + m &* yStride)
       m &+= 1
     }
   }
@@ -204,72 +246,61 @@ enum ConvKernel {
     }
   }
 
-  /// Four output channels × 16 positions per iteration.
+  /// Four output channels × the 16 positions from t (n of them stored).
   @inline(__always)
-  static func rows4(_ s: ConvFloatStep, _ w: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ col: UnsafePointer<Float>,
-                    _ pc: Int, _ y: UnsafeMutablePointer<Float>, _ ys: Int) {
-    let k = s.k, cs = s.chunk
+  static func rows4<C: Columns>(_ s: ConvFloatStep, _ w: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: C,
+                                _ t: Int, _ n: Int, _ y: UnsafeMutablePointer<Float>, _ ys: Int) {
+    let k = s.k
     let w0 = w, w1 = w0 + k, w2 = w1 + k, w3 = w2 + k
-    let b0 = SIMD16<Float>(repeating: b[0]), b1 = SIMD16<Float>(repeating: b[1])
-    let b2 = SIMD16<Float>(repeating: b[2]), b3 = SIMD16<Float>(repeating: b[3])
-    let y0 = y, y1 = y0 + ys, y2 = y1 + ys, y3 = y2 + ys
-    var t = 0
-    while t < pc {
-      var a0 = b0, a1 = b1, a2 = b2, a3 = b3
-      var c = col + t
-      for kk in 0..<k {
-        let v = load16(c)
-        a0 = a0.addingProduct(v, SIMD16<Float>(repeating: w0[kk]))
-        a1 = a1.addingProduct(v, SIMD16<Float>(repeating: w1[kk]))
-        a2 = a2.addingProduct(v, SIMD16<Float>(repeating: w2[kk]))
-        a3 = a3.addingProduct(v, SIMD16<Float>(repeating: w3[kk]))
-        c += cs
-      }
-      let n = pc &- t
-      store(a0, s.epilogue, y0 + t, n); store(a1, s.epilogue, y1 + t, n)
-      store(a2, s.epilogue, y2 + t, n); store(a3, s.epilogue, y3 + t, n)
-      t &+= 16
+    var a0 = SIMD16<Float>(repeating: b[0]), a1 = SIMD16<Float>(repeating: b[1])
+    var a2 = SIMD16<Float>(repeating: b[2]), a3 = SIMD16<Float>(repeating: b[3])
+    for kk in 0..<k {
+      let v = load16(c.at(kk, t))
+      a0 = a0.addingProduct(v, SIMD16<Float>(repeating: w0[kk]))
+      a1 = a1.addingProduct(v, SIMD16<Float>(repeating: w1[kk]))
+      a2 = a2.addingProduct(v, SIMD16<Float>(repeating: w2[kk]))
+      a3 = a3.addingProduct(v, SIMD16<Float>(repeating: w3[kk]))
     }
+    store(a0, s.epilogue, y, n); store(a1, s.epilogue, y + ys, n)
+    store(a2, s.epilogue, y + 2 &* ys, n); store(a3, s.epilogue, y + 3 &* ys, n)
   }
 
   /// One output channel: two 16-position tiles at a time, k split into even and odd sums.
   @inline(__always)
-  static func row1(_ s: ConvFloatStep, _ w: UnsafePointer<Float>, _ b: Float, _ col: UnsafePointer<Float>,
-                   _ pc: Int, _ y: UnsafeMutablePointer<Float>) {
-    let k = s.k, cs = s.chunk
+  static func row1<C: Columns>(_ s: ConvFloatStep, _ w: UnsafePointer<Float>, _ b: Float, _ c: C,
+                               _ pc: Int, _ y: UnsafeMutablePointer<Float>) {
+    let k = s.k
     let bv = SIMD16<Float>(repeating: b)
     var t = 0
     while t < pc {
-      let two = t &+ 16 < pc
       var a0 = bv, a1 = SIMD16<Float>(), c0 = bv, c1 = SIMD16<Float>()
-      var c = col + t
       var kk = 0
-      if two {
+      if t &+ 16 < pc {
         while kk &+ 2 <= k {
           let wa = SIMD16<Float>(repeating: w[kk]), wb = SIMD16<Float>(repeating: w[kk &+ 1])
-          a0 = a0.addingProduct(load16(c), wa)
-          c0 = c0.addingProduct(load16(c + 16), wa)
-          a1 = a1.addingProduct(load16(c + cs), wb)
-          c1 = c1.addingProduct(load16(c + cs + 16), wb)
-          c += 2 &* cs
+          let p = c.at(kk, t), q = c.at(kk &+ 1, t)
+          a0 = a0.addingProduct(load16(p), wa)
+          c0 = c0.addingProduct(load16(p + 16), wa)
+          a1 = a1.addingProduct(load16(q), wb)
+          c1 = c1.addingProduct(load16(q + 16), wb)
           kk &+= 2
         }
         if kk < k {
           let wa = SIMD16<Float>(repeating: w[kk])
-          a0 = a0.addingProduct(load16(c), wa)
-          c0 = c0.addingProduct(load16(c + 16), wa)
+          let p = c.at(kk, t)
+          a0 = a0.addingProduct(load16(p), wa)
+          c0 = c0.addingProduct(load16(p + 16), wa)
         }
         store(a0 + a1, s.epilogue, y + t, pc &- t)
         store(c0 + c1, s.epilogue, y + (t &+ 16), pc &- t &- 16)
         t &+= 32
       } else {
         while kk &+ 2 <= k {
-          a0 = a0.addingProduct(load16(c), SIMD16<Float>(repeating: w[kk]))
-          a1 = a1.addingProduct(load16(c + cs), SIMD16<Float>(repeating: w[kk &+ 1]))
-          c += 2 &* cs
+          a0 = a0.addingProduct(load16(c.at(kk, t)), SIMD16<Float>(repeating: w[kk]))
+          a1 = a1.addingProduct(load16(c.at(kk &+ 1, t)), SIMD16<Float>(repeating: w[kk &+ 1]))
           kk &+= 2
         }
-        if kk < k { a0 = a0.addingProduct(load16(c), SIMD16<Float>(repeating: w[kk])) }
+        if kk < k { a0 = a0.addingProduct(load16(c.at(kk, t)), SIMD16<Float>(repeating: w[kk])) }
         store(a0 + a1, s.epilogue, y + t, pc &- t)
         t &+= 16
       }
@@ -396,8 +427,11 @@ enum PoolKernel {
     var ox = s.fullLo
     let top = xc + (oy &* s.sh &- s.padTop) &* s.w
     let scale = SIMD16<Float>(repeating: Float(s.kh &* s.kw))
-    if s.sw == 1 {
-      while ox &+ 16 <= s.fullHi {
+    // A last vector that would run past fullHi starts at fullHi − width instead and recomputes a
+    // few outputs (to the same values) rather than leaving them to the scalar path.
+    if s.sw == 1 && s.fullHi &- ox >= 16 {
+      while ox < s.fullHi {
+        ox = min(ox, s.fullHi &- 16)
         var v = SIMD16<Float>(repeating: R.initial)
         let base = top + (ox &- s.padLeft)
         for ky in 0..<s.kh {
@@ -408,9 +442,10 @@ enum PoolKernel {
         UnsafeMutableRawPointer(y + ox).storeBytes(of: v, as: SIMD16<Float>.self)
         ox &+= 16
       }
-    } else if s.sw == 2 && s.kw == 2 && s.dw == 1 {
+    } else if s.sw == 2 && s.kw == 2 && s.dw == 1 && s.fullHi &- ox >= 8 {
       // 8 windows cover 16 consecutive inputs: taps kx = 0, 1 are the even and odd lanes.
-      while ox &+ 8 <= s.fullHi {
+      while ox < s.fullHi {
+        ox = min(ox, s.fullHi &- 8)
         var v = SIMD8<Float>(repeating: R.initial)
         let base = top + (2 &* ox &- s.padLeft)
         for ky in 0..<s.kh {
