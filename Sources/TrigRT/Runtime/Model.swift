@@ -39,16 +39,38 @@ public final class Model: @unchecked Sendable {
     self.plan = plan
     inputCNames = inputs.map { strdup($0.name)! }
     outputCNames = outputs.map { strdup($0.name)! }
+    reportCNames = plan.reportLayers.map { strdup(plan.layers[$0.step].name)! }
+    reportCFormats = plan.reportLayers.map { strdup($0.result.description)! }
   }
+
+  let reportCNames: [UnsafeMutablePointer<CChar>]
+  let reportCFormats: [UnsafeMutablePointer<CChar>]
+
+  /// NUL-terminated name and result format of report layer i, valid while the model lives.
+  public func reportCName(_ i: Int) -> UnsafePointer<CChar> { UnsafePointer(reportCNames[i]) }
+  public func reportCFormat(_ i: Int) -> UnsafePointer<CChar> { UnsafePointer(reportCFormats[i]) }
 
   deinit {
     for p in inputCNames { free(p) }
     for p in outputCNames { free(p) }
+    for p in reportCNames { free(p) }
+    for p in reportCFormats { free(p) }
   }
 
   /// NUL-terminated names for the C ABI, valid while the model lives.
   public func inputCName(_ i: Int) -> UnsafePointer<CChar> { UnsafePointer(inputCNames[i]) }
   public func outputCName(_ i: Int) -> UnsafePointer<CChar> { UnsafePointer(outputCNames[i]) }
+
+  /// Fixed mode: the raw integer input `i`'s format gives the value `v` (what run_f64 feeds the
+  /// first layer); 0 in float mode.
+  public func quantizeInput(_ i: Int, _ v: Double) -> Int64 {
+    plan.fixed?.quantizers[i].quantize(v) ?? 0
+  }
+
+  /// For each graph output, the index of the layer that writes it.
+  public var outputLayerIndices: [Int] {
+    plan.outputSlots.map { s in plan.stepOutputs.lastIndex(where: { $0 == s }) ?? 0 }
+  }
 
   /// Layers as planned (after fusion), for `inspect`.
   public var layers: [LayerInfo] { plan.layers }
