@@ -152,8 +152,53 @@ struct PadSpec {
   var value: Float
 }
 
+/// y[i] = x[source[i]] within one sample: Resize/Upsample (nearest) and Gather with constant
+/// indices, as one table of source positions.
+struct GatherSpec {
+  var inCount: Int
+  var source: [Int32]
+}
+
+/// Gather from a constant table with run-time indices (embedding lookup): each index of the
+/// sample selects one row of `rowSize` values.
+struct EmbeddingSpec {
+  var rows: Int
+  var rowSize: Int
+  var indices: Int             // indices per sample
+  var table: [Float]
+}
+
+enum ReduceKind: String { case sum = "ReduceSum", mean = "ReduceMean", max = "ReduceMax" }
+
+/// ReduceSum / ReduceMean / ReduceMax over non-batch axes: every input element of a sample
+/// adds into (or is compared with) output element target[i].
+struct ReduceSpec {
+  var kind: ReduceKind
+  var outCount: Int
+  var target: [Int32]
+  var divisor: Float           // elements per output (mean)
+}
+
+/// Element-wise Max / Min of two operands with numpy broadcasting (chains of them for more).
+struct MinMaxSpec {
+  var isMax: Bool
+  var shape: [Int]
+}
+
+/// Cast of a run-time float tensor to an integer type: truncation toward zero, then the
+/// target's wrap-around (bits < 64), or to bool (x != 0).
+struct CastSpec {
+  enum Mode: Equatable { case integer(bits: Int, signed: Bool), bool }
+  var mode: Mode
+}
+
 enum LayerOp {
   case dense(DenseSpec)
+  case gather(GatherSpec)
+  case embedding(EmbeddingSpec)
+  case reduce(ReduceSpec)
+  case minMax(MinMaxSpec)
+  case cast(CastSpec)
   case conv(ConvSpec)
   case pool(PoolSpec)
   case transpose(TransposeSpec)

@@ -30,6 +30,17 @@ enum ConstantFolding {
       var cs: [Constant] = []
       for i in 0..<node.inputs.count { cs.append(try const(i)) }
       return try Concat.fold(node, cs, ctx)
+    case .cast:
+      return try Cast.fold(node, try const(0), ctx)
+    case .gather:
+      return try Gather.fold(node, try const(0), try const(1), ctx)
+    case .reduceSum, .reduceMean, .reduceMax:
+      let k: ReduceKind = kind == .reduceSum ? .sum : (kind == .reduceMean ? .mean : .max)
+      return try Reduce.fold(k, node, try const(0), ctx)
+    case .max, .min:
+      var cs: [Constant] = []
+      for i in 0..<node.inputs.count { cs.append(try const(i)) }
+      return try MinMax.fold(isMax: kind == .max, node, cs, ctx)
     case .relu, .sigmoid, .tanh, .leakyRelu:
       var c = try const(0)
       let act: Activation

@@ -24,6 +24,11 @@ enum Step {
   case pool(PoolFloatStep)
   case transpose(TransposeFloatStep)
   case pad(PadFloatStep)
+  case gather(GatherFloatStep)
+  case embedding(EmbeddingFloatStep)
+  case reduce(ReduceFloatStep)
+  case minMax(MinMaxFloatStep)
+  case cast(CastFloatStep)
   case binary(BinaryFloatStep)
   case activation(ActivationFloatStep)
   case channelAffine(ChannelAffineFloatStep)
@@ -343,6 +348,37 @@ enum Planner {
     case .pad(let p):
       info.kind = "pad"
       return (.pad(PadFloatStep(p, x: ins[0], y: out, store: store)), info)
+    case .gather(let s):
+      info.kind = l.opTypes == ["Gather"] ? "gather" : "resize (nearest)"
+      let src = store.allocate(s.source.count, of: Int32.self)
+      for (i, v) in s.source.enumerated() { src[i] = v }
+      info.parameterBytes = s.source.count * 4
+      return (.gather(GatherFloatStep(x: ins[0], y: out, inCount: s.inCount, outCount: s.source.count, source: UnsafePointer(src))), info)
+    case .embedding(let e):
+      info.kind = "embedding \(e.rows)×\(e.rowSize)"
+      info.parameterBytes = e.table.count * 4
+      return (.embedding(EmbeddingFloatStep(x: ins[0], y: out, indices: e.indices, rows: e.rows, rowSize: e.rowSize,
+                                            table: UnsafePointer(store.store(e.table)))), info)
+    case .reduce(let r):
+      info.kind = r.kind.rawValue.lowercased()
+      info.macs = r.target.count
+      let t = store.allocate(r.target.count, of: Int32.self)
+      for (i, v) in r.target.enumerated() { t[i] = v }
+      let code: UInt8 = r.kind == .sum ? 0 : (r.kind == .mean ? 1 : 2)
+      return (.reduce(ReduceFloatStep(x: ins[0], y: out, kind: code, inCount: r.target.count, outCount: r.outCount,
+                                      target: UnsafePointer(t), divisor: r.divisor)), info)
+    case .minMax(let m):
+      info.kind = m.isMax ? "max" : "min"
+      info.macs = count
+      let va = g.values[l.inputs[0]], vb = g.values[l.inputs[1]]
+      for v in [va, vb] where v.isConstant { info.parameterBytes += v.count * 4 }
+      let b = binaryStep(BinarySpec(op: .add, shape: m.shape), a: ins[0], b: ins[1], y: out, va: va, vb: vb, store: store)
+      return (.minMax(MinMaxFloatStep(b: b, isMax: m.isMax)), info)
+    case .cast(let c):
+      var bits = 0, signed = false
+      if case .integer(let b, let s) = c.mode { bits = b; signed = s }
+      info.kind = bits == 0 ? "cast to bool" : "cast to \(signed ? "" : "u")int\(bits)"
+      return (.cast(CastFloatStep(x: ins[0], y: out, count: count, bits: bits, signed: signed)), info)
     case .binary(let b):
       info.kind = b.op.rawValue.lowercased()
       info.macs = count

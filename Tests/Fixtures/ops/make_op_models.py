@@ -233,6 +233,128 @@ case("cnn_chain", [N("Transpose", ["x"], ["nchw"], perm=[0, 3, 1, 2]),
      [t("W1", conv_w(8, 3, 3, 3)), t("B1", f32(8)), t("g", f32(8)), t("b", f32(8)), t("mu", f32(8)),
       t("var", np.abs(f32(8)) + 0.5), t("W2", conv_w(16, 8, 3, 3)), t("B2", f32(16)), t("W3", f32(5, 16)), t("B3", f32(5))])
 
+
+
+# --- the rest of the trigger-model op set (appended so that the seeded data above is unchanged) ---
+def case_io(name, nodes, ins, outs, inits=(), opset=13, atol=1e-5):
+    """Several inputs and outputs; an input is (name, shape, "float" | ("int", low, high)). Integer
+    inputs are fed to ONNX Runtime as int64 and stored (and given to trigrt) as float32 values.
+    Files: <case>.inputs.npy, <case>.inputs1.npy, …, <case>.outputs.npy, <case>.outputs1.npy, …"""
+    vis, feeds, stored = [], {}, []
+    for n, shape, kind in ins:
+        if kind == "float":
+            vis.append(helper.make_tensor_value_info(n, TensorProto.FLOAT, ["N", *shape]))
+            d = f32(BATCH, *shape, scale=2.0)
+            feeds[n] = d
+            stored.append(d)
+        else:
+            vis.append(helper.make_tensor_value_info(n, TensorProto.INT64, ["N", *shape]))
+            d = rng.integers(kind[1], kind[2], size=(BATCH, *shape)).astype(np.int64)
+            feeds[n] = d
+            stored.append(d.astype(np.float32))
+    ovis = [helper.make_tensor_value_info(n, TensorProto.FLOAT, ["N", *shape]) for n, shape in outs]
+    g = helper.make_graph(nodes, name, vis, ovis, list(inits))
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)])
+    m.ir_version = 8
+    onnx.checker.check_model(m)
+    sess = ort.InferenceSession(m.SerializeToString(), providers=["CPUExecutionProvider"])
+    res = sess.run(None, feeds)
+    onnx.save(m, os.path.join(here, f"{name}.onnx"))
+    for i, d in enumerate(stored):
+        np.save(os.path.join(here, f"{name}.inputs{'' if i == 0 else i}.npy"), d)
+    for i, r in enumerate(res):
+        np.save(os.path.join(here, f"{name}.outputs{'' if i == 0 else i}.npy"), r.astype(np.float32))
+    cases[name] = {"ops": sorted({n.op_type for n in nodes}), "atol": atol, "opset": opset, "inputs": len(ins), "outputs": len(outs)}
+
+
+empty = t("roi", np.zeros(0, np.float32))
+# Resize / Upsample, mode nearest: every coordinate transformation and rounding rule
+case("resize_nearest_default", [N("Resize", ["x", "", "s"], ["y"])], [3, 4, 5], [3, 8, 10],
+     [t("s", np.array([1, 1, 2, 2], np.float32))])
+case("resize_align_corners_down_ceil", [N("Resize", ["x", "", "s"], ["y"], coordinate_transformation_mode="align_corners",
+                                          nearest_mode="round_prefer_ceil")], [2, 10, 8], [2, 6, 4],
+     [t("s", np.array([1, 1, 0.6, 0.5], np.float32))])
+case("resize_opset11_pytorch_ceil", [N("Resize", ["x", "roi", "s"], ["y"], coordinate_transformation_mode="pytorch_half_pixel",
+                                       nearest_mode="ceil")], [2, 3, 4], [2, 9, 6],
+     [empty, t("s", np.array([1, 1, 3, 1.5], np.float32))], opset=11)
+case("resize_asymmetric_floor_1d", [N("Resize", ["x", "", "s"], ["y"], coordinate_transformation_mode="asymmetric",
+                                      nearest_mode="floor")], [2, 7], [2, 11],
+     [t("s", np.array([1, 1, 1.7], np.float32))])
+case("resize_sizes_axes_opset18", [N("Resize", ["x", "", "", "z"], ["y"], axes=[2, 3])], [2, 5, 6], [2, 7, 3],
+     [t("z", np.array([7, 3], np.int64))], opset=18)
+case("resize_half_pixel_symmetric_opset19", [N("Resize", ["x", "", "s"], ["y"], coordinate_transformation_mode="half_pixel_symmetric")],
+     [2, 4, 4], [2, 10, 6], [t("s", np.array([1, 1, 2.5, 1.5], np.float32))], opset=19)
+case("resize_opset10", [N("Resize", ["x", "s"], ["y"])], [2, 3, 4], [2, 6, 12], [t("s", np.array([1, 1, 2, 3], np.float32))], opset=10)
+case("upsample_opset9", [N("Upsample", ["x", "s"], ["y"])], [3, 4, 4], [3, 8, 8], [t("s", np.array([1, 1, 2, 2], np.float32))], opset=9)
+# a decoder: Dense → Reshape → Upsample → Conv
+case("decoder_resize_conv", [N("MatMul", ["x", "W"], ["h"]), N("Relu", ["h"], ["r"]), N("Reshape", ["r", "shp"], ["img"]),
+                             N("Resize", ["img", "", "s"], ["up"], coordinate_transformation_mode="asymmetric", nearest_mode="floor"),
+                             N("Conv", ["up", "K", "B"], ["y"], pads=[1, 1, 1, 1])], [6], [1, 8, 8],
+     [t("W", f32(6, 32)), t("shp", np.array([-1, 2, 4, 4], np.int64)), t("s", np.array([1, 1, 2, 2], np.float32)),
+      t("K", conv_w(1, 2, 3, 3)), t("B", f32(1))])
+# Max / Min: clipped ReLUs, broadcasting, several inputs, one input
+case("max_min_clipped_relu", [N("Max", ["x", "zero"], ["m"]), N("Min", ["m", "six"], ["y"])], [3, 7], [3, 7],
+     [t("zero", np.float32(0)), t("six", np.float32(1.5))])
+case("max_three_broadcast", [N("Relu", ["x"], ["r"]), N("Max", ["x", "c", "r"], ["y"])], [3, 4], [3, 4], [t("c", f32(4))])
+case("min_two_tensors_const", [N("Sigmoid", ["x"], ["s"]), N("Min", ["s", "x", "c1", "c2"], ["y"])], [6], [6],
+     [t("c1", f32(6)), t("c2", np.float32(0.3))])
+case("max_single_input", [N("Max", ["x"], ["m"]), N("Tanh", ["m"], ["y"])], [5], [5])
+# ReduceSum / ReduceMean / ReduceMax
+case("reduce_mean_spatial", [N("ReduceMean", ["x"], ["y"], axes=[2, 3])], [4, 5, 6], [4, 1, 1])
+case("reduce_mean_nhwc_flat", [N("ReduceMean", ["x"], ["y"], axes=[1, 2], keepdims=0)], [5, 6, 4], [4])
+case("reduce_sum_axes_input", [N("ReduceSum", ["x", "a"], ["y"], keepdims=0)], [3, 4, 5], [3, 5], [t("a", np.array([-2], np.int64))])
+case("reduce_sum_noncontiguous", [N("ReduceSum", ["x", "a"], ["y"])], [3, 4, 5], [1, 4, 1], [t("a", np.array([1, 3], np.int64))])
+case("reduce_max_opset18", [N("ReduceMax", ["x", "a"], ["y"], keepdims=0)], [6, 7], [6], [t("a", np.array([-1], np.int64))], opset=18)
+case("reduce_max_opset11", [N("ReduceMax", ["x"], ["y"], axes=[1])], [6, 7], [1, 7], opset=11)
+case("reduce_mean_noop_opset18", [N("ReduceMean", ["x"], ["m"], noop_with_empty_axes=1), N("Relu", ["m"], ["y"])], [4], [4], opset=18)
+case("reduce_folded_weight", [N("ReduceSum", ["Wb", "a"], ["W"], keepdims=0), N("MatMul", ["x", "W"], ["y"])], [5], [3],
+     [t("Wb", f32(2, 5, 3)), t("a", np.array([0], np.int64))])
+# Gather: constant indices on run-time data, embedding lookups with int64 inputs, folded
+case("gather_const_indices", [N("Gather", ["x", "i"], ["y"], axis=2)], [3, 5], [3, 4], [t("i", np.array([4, 0, -1, 2], np.int64))])
+case("gather_scalar_index", [N("Gather", ["x", "i"], ["y"], axis=1)], [3, 5], [5], [t("i", np.array(1, np.int64))])
+case_io("gather_embedding", [N("Gather", ["E", "x"], ["e"]), N("Flatten", ["e"], ["f"]), N("Gemm", ["f", "W", "C"], ["y"])],
+        [("x", [6], ("int", -10, 10))], [("y", [4])], [t("E", f32(10, 3)), t("W", f32(18, 4)), t("C", f32(4))])
+case_io("gather_embedding_concat", [N("Gather", ["E", "ids"], ["e"]), N("Flatten", ["e"], ["f"]),
+                                    N("Concat", ["f", "feat"], ["c"], axis=1), N("MatMul", ["c", "W"], ["y"])],
+        [("ids", [2, 3], ("int", 0, 7)), ("feat", [5], "float")], [("y", [2])], [t("E", f32(7, 4)), t("W", f32(29, 2))])
+case("gather_folded", [N("Gather", ["T", "i"], ["W"], axis=1), N("MatMul", ["x", "W"], ["y"])], [4], [2],
+     [t("T", f32(4, 5)), t("i", np.array([3, 1], np.int64))])
+# Cast: to integer types (truncation, wrap-around), to bool, back to float; folded on constants
+case("cast_int64_roundtrip", [N("Mul", ["x", "k"], ["m"]), N("Cast", ["m"], ["i"], to=TensorProto.INT64),
+                              N("Cast", ["i"], ["y"], to=TensorProto.FLOAT)], [12], [12], [t("k", np.float32(3.0))])
+case("cast_int8_wraps", [N("Mul", ["x", "k"], ["m"]), N("Cast", ["m"], ["i"], to=TensorProto.INT8),
+                         N("Cast", ["i"], ["y"], to=TensorProto.FLOAT)], [12], [12], [t("k", np.float32(90.0))])
+case("cast_uint8_bool", [N("Mul", ["x", "k"], ["m"]), N("Cast", ["m"], ["u"], to=TensorProto.UINT8), N("Cast", ["u"], ["uf"], to=TensorProto.FLOAT),
+                         N("Cast", ["x"], ["b"], to=TensorProto.BOOL), N("Cast", ["b"], ["bf"], to=TensorProto.FLOAT),
+                         N("Add", ["uf", "bf"], ["y"])], [9], [9], [t("k", np.float32(40.0))])
+case("cast_folded_double", [N("Cast", ["x"], ["d"], to=TensorProto.DOUBLE), N("Cast", ["d"], ["f"], to=TensorProto.FLOAT),
+                            N("Cast", ["ci"], ["cf"], to=TensorProto.FLOAT), N("Mul", ["f", "cf"], ["y"])], [3], [3],
+     [t("ci", np.array([1, -2, 3], np.int32))])
+# Shape (folded at load): PyTorch's x.view(x.size(0), -1) and opset 15's start/end
+case("shape_flatten_view", [N("Shape", ["x"], ["sh"]), N("Gather", ["sh", "zero"], ["n"]), N("Unsqueeze", ["n", "ax"], ["n1"]),
+                            N("Concat", ["n1", "m1"], ["ns"], axis=0), N("Reshape", ["x", "ns"], ["f"]), N("MatMul", ["f", "W"], ["y"])],
+     [2, 3, 4], [5], [t("zero", np.array(0, np.int64)), t("ax", np.array([0], np.int64)), t("m1", np.array([-1], np.int64)),
+                      t("W", f32(24, 5))])
+case("shape_start_end_opset15", [N("Shape", ["x"], ["sh"], start=-2, end=3), N("Concat", ["m1", "sh", "one"], ["ns"], axis=0),
+                                 N("Reshape", ["x", "ns"], ["r"]), N("Softmax", ["r"], ["y"])], [4, 6], [4, 6, 1],
+     [t("m1", np.array([-1], np.int64)), t("one", np.array([1], np.int64))], opset=15)
+# several graph inputs and outputs
+case_io("multi_io", [N("Relu", ["a"], ["ra"]), N("Concat", ["ra", "b", "a"], ["y"], axis=1), N("Max", ["b", "zero"], ["mb"]),
+                     N("ReduceSum", ["mb", "ax"], ["y2"], keepdims=1)],
+        [("a", [4], "float"), ("b", [3], "float")], [("y", [11]), ("y2", [1])],
+        [t("zero", np.float32(0)), t("ax", np.array([1], np.int64))])
+# strides up to 4 with asymmetric pads ([1, 1, 2, 2]: top, left, bottom, right)
+case("conv2d_stride4_asym_pads", [N("Conv", ["x", "W", "B"], ["y"], strides=[4, 4], pads=[1, 1, 2, 2])], [3, 17, 18], [6, 5, 5],
+     [t("W", conv_w(6, 3, 3, 3)), t("B", f32(6))])
+case("conv1d_stride4", [N("Conv", ["x", "W"], ["y"], strides=[4], pads=[2, 1])], [4, 30], [5, 8], [t("W", conv_w(5, 4, 5))])
+case("maxpool2d_stride4_asym_pads", [N("MaxPool", ["x"], ["y"], kernel_shape=[4, 4], strides=[4, 4], pads=[1, 1, 2, 2])],
+     [2, 13, 14], [2, 4, 4])
+case("avgpool1d_stride4", [N("AveragePool", ["x"], ["y"], kernel_shape=[4], strides=[4], pads=[1, 2])], [3, 17], [3, 5])
+# tf2onnx's Conv1D as Unsqueeze → Conv 1×k → Squeeze (no Transpose: channels-first already)
+case("conv1d_unsqueeze_conv1xk_squeeze", [N("Unsqueeze", ["x", "ax"], ["u"]), N("Conv", ["u", "W", "B"], ["c"], strides=[1, 2], pads=[0, 1, 0, 1]),
+                                          N("Squeeze", ["c", "ax"], ["s"]), N("Relu", ["s"], ["y"])], [4, 15], [6, 8],
+     [t("ax", np.array([2], np.int64)), t("W", conv_w(6, 4, 1, 3)), t("B", f32(6))])
+
 with open(os.path.join(here, "manifest.json"), "w") as f:
     json.dump(cases, f, indent=1, sort_keys=True)
 print(f"wrote {len(cases)} cases to {here}")
@@ -285,6 +407,36 @@ refuse("pad_batch_axis", [N("Pad", ["x", "p"], ["y"])], [3, 8], "unsupported", "
        [t("p", np.array([1, 0, 0, 0, 0, 0], np.int64))])
 refuse("pad_runtime_pads", [N("Pad", ["x", "p"], ["y"])], [3, 8], "unsupported", "must be a constant",
        extra_inputs=[("p", [6])])
+refuse("resize_linear", [N("Resize", ["x", "", "s"], ["y"], mode="linear")], [3, 8], "unsupported", "mode 'linear' is not supported",
+       [t("s", np.array([1, 1, 2], np.float32))])
+refuse("resize_crop_and_resize", [N("Resize", ["x", "roi", "s"], ["y"], coordinate_transformation_mode="tf_crop_and_resize")], [3, 8],
+       "unsupported", "'tf_crop_and_resize' is not supported", [t("roi", np.array([0, 0, 0, 1, 1, 1], np.float32)),
+                                                                 t("s", np.array([1, 1, 2], np.float32))])
+refuse("resize_tf_half_pixel_for_nearest", [N("Resize", ["x", "", "s"], ["y"], coordinate_transformation_mode="tf_half_pixel_for_nearest")],
+       [3, 8], "unsupported", "'tf_half_pixel_for_nearest' is not supported", [t("s", np.array([1, 1, 2], np.float32))])
+refuse("resize_batch_axis", [N("Resize", ["x", "", "s"], ["y"])], [3, 8], "unsupported", "resizes the batch axis",
+       [t("s", np.array([2, 1, 1], np.float32))])
+refuse("resize_keep_aspect_ratio", [N("Resize", ["x", "", "", "z"], ["y"], axes=[2], keep_aspect_ratio_policy="not_larger")], [3, 8],
+       "unsupported", "keep_aspect_ratio_policy 'not_larger' is not supported", [t("z", np.array([4], np.int64))], opset=18)
+refuse("resize_runtime_scales", [N("Resize", ["x", "", "s"], ["y"])], [3, 8], "unsupported", "must be a constant",
+       extra_inputs=[("s", [3])])
+refuse("resize_bad_nearest_mode", [N("Resize", ["x", "", "s"], ["y"], nearest_mode="round")], [3, 8], "malformed",
+       "nearest_mode 'round' is not one of", [t("s", np.array([1, 1, 2], np.float32))])
+refuse("upsample_opset11", [N("Upsample", ["x", "s"], ["y"])], [3, 8], "unsupported", "Upsample was removed",
+       [t("s", np.array([1, 1, 2], np.float32))], opset=11)
+refuse("reduce_batch_axis", [N("ReduceMean", ["x"], ["y"], axes=[0, 1])], [3, 8], "unsupported", "include the batch axis 0")
+refuse("reduce_no_axes", [N("ReduceSum", ["x"], ["y"])], [3, 8], "unsupported", "no axes: the reduction would run over the batch")
+refuse("reduce_axes_attr_opset18", [N("ReduceMax", ["x"], ["y"], axes=[1])], [3, 8], "unsupported", "attribute 'axes' is not supported",
+       opset=18)
+refuse("gather_batch_axis", [N("Gather", ["x", "i"], ["y"])], [3, 8], "unsupported", "along the batch axis 0",
+       [t("i", np.array([0], np.int64))])
+refuse("gather_embedding_axis1", [N("Gather", ["E", "x"], ["y"], axis=1)], [3], "unsupported", "not axis 1", [t("E", f32(4, 5))])
+refuse("gather_index_out_of_range", [N("Gather", ["x", "i"], ["y"], axis=2)], [3, 8], "shape", "index 8 is out of range",
+       [t("i", np.array([1, 8], np.int64))])
+refuse("gather_both_runtime", [N("Gather", ["x", "i"], ["y"], axis=1)], [3, 8], "unsupported", "are both run-time tensors",
+       extra_inputs=[("i", ["N", 2])])
+refuse("cast_float16", [N("Cast", ["x"], ["y"], to=TensorProto.FLOAT16)], [3], "unsupported", "cast to float16 is not supported")
+refuse("max_rank_mismatch", [N("Max", ["x", "z"], ["y"])], [3, 8], "unsupported", "have different ranks", extra_inputs=[("z", ["N", 8])])
 with open(os.path.join(refused_dir, "manifest.json"), "w") as f:
     json.dump(refused, f, indent=1, sort_keys=True)
 print(f"wrote {len(refused)} refusal cases to {refused_dir}")
