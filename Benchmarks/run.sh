@@ -18,3 +18,8 @@ for m in deepcsv jet_tagger tracknn; do
   "$py" "$here/export_net.py" "$root/Models/$m.onnx" "$work/$m.bin"
   OPENBLAS_NUM_THREADS=1 "$work/bench_abi" "$root/Models/$m.onnx" "$work/$m.bin" "$root/Models/$m.inputs.npy" "$cycles"
 done
+# issue 6's bar: the small CNN against a plain C loop of it (bench_cnn.c), same process, interleaved
+gcc -O3 -march=x86-64-v3 -std=c11 -I"$root/include" "$here/bench_cnn.c" -L"$dist/prefix/lib" -ltrigrt \
+  -Wl,-rpath,"$dist/prefix/lib" -lm -o "$work/bench_cnn"
+"$py" "$here/cnn_model.py" "$work"
+"$work/bench_cnn" "$work/cnn_bench.onnx" "$work/cnn_bench.bin" "$work/cnn_bench.inputs.npy" "$work/cnn_bench.outputs.npy" "$cycles"

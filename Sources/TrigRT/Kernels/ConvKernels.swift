@@ -311,7 +311,8 @@ enum ConvKernel {
 /// MaxPool / AveragePool / the global pools. Window taps inside the input are precomputed per
 /// output row and column ([lo, hi) tap ranges, and count_include_pad's divisors). Windows that
 /// lie wholly inside the input (full rows, columns [fullLo, fullHi)) run 16 outputs at a time
-/// for stride 1 and 8 at a time for the 2-wide, stride-2 window; the rest one output at a time.
+/// for stride 1 and 8 (or, in rows of 4 to 7 such windows, 4) at a time for the 2-wide, stride-2
+/// window; the rest one output at a time.
 /// Every path takes the taps in the same order (ky, then kx), so averages round identically;
 /// a NaN tap makes a max NaN.
 struct PoolFloatStep {
@@ -404,6 +405,7 @@ enum PoolKernel {
     static var initial: Float { get }
     static func add(_ a: SIMD16<Float>, _ b: SIMD16<Float>) -> SIMD16<Float>
     static func add(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float>
+    static func add(_ a: SIMD4<Float>, _ b: SIMD4<Float>) -> SIMD4<Float>
   }
   enum Max: Reduce {
     static var initial: Float { -.infinity }
@@ -413,11 +415,15 @@ enum PoolKernel {
     @inline(__always) static func add(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
       a.replacing(with: b, where: (b .> a) .| (b .!= b))
     }
+    @inline(__always) static func add(_ a: SIMD4<Float>, _ b: SIMD4<Float>) -> SIMD4<Float> {
+      a.replacing(with: b, where: (b .> a) .| (b .!= b))
+    }
   }
   enum Sum: Reduce {
     static var initial: Float { 0 }
     @inline(__always) static func add(_ a: SIMD16<Float>, _ b: SIMD16<Float>) -> SIMD16<Float> { a + b }
     @inline(__always) static func add(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> { a + b }
+    @inline(__always) static func add(_ a: SIMD4<Float>, _ b: SIMD4<Float>) -> SIMD4<Float> { a + b }
   }
 
   /// Full windows of output row oy from column fullLo on, as many as the vector paths take;
@@ -455,6 +461,21 @@ enum PoolKernel {
         if R.self == Sum.self { v = v / scale.lowHalf }
         UnsafeMutableRawPointer(y + ox).storeBytes(of: v, as: SIMD8<Float>.self)
         ox &+= 8
+      }
+    } else if s.sw == 2 && s.kw == 2 && s.dw == 1 && s.fullHi &- ox >= 4 {
+      // Rows of 4 to 7 full windows (e.g. 8 → 4 after the second pool of a small CNN): 4 at a
+      // time from 8 consecutive inputs.
+      while ox < s.fullHi {
+        ox = min(ox, s.fullHi &- 4)
+        var v = SIMD4<Float>(repeating: R.initial)
+        let base = top + (2 &* ox &- s.padLeft)
+        for ky in 0..<s.kh {
+          let u = UnsafeRawPointer(base + ky &* s.dh &* s.w).loadUnaligned(as: SIMD8<Float>.self)
+          v = R.add(R.add(v, u.evenHalf), u.oddHalf)
+        }
+        if R.self == Sum.self { v = v / scale.lowHalf.lowHalf }
+        UnsafeMutableRawPointer(y + ox).storeBytes(of: v, as: SIMD4<Float>.self)
+        ox &+= 4
       }
     }
     return ox
