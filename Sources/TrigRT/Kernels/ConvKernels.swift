@@ -163,6 +163,15 @@ enum ConvKernel {
         UnsafeMutableRawPointer(dst + j).storeBytes(of: load16(src + j), as: SIMD16<Float>.self)
         j &+= 16
       }
+      // Short rows (8 × 8 planes after a pool): 8 and 4 at a time.
+      if j &+ 8 <= n {
+        UnsafeMutableRawPointer(dst + j).storeBytes(of: UnsafeRawPointer(src + j).loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
+        j &+= 8
+      }
+      if j &+ 4 <= n {
+        UnsafeMutableRawPointer(dst + j).storeBytes(of: UnsafeRawPointer(src + j).loadUnaligned(as: SIMD4<Float>.self), as: SIMD4<Float>.self)
+        j &+= 4
+      }
       while j < n { dst[j] = src[j]; j &+= 1 }
     } else {
       while j < n { dst[j] = src[j &* stride]; j &+= 1 }
