@@ -7,6 +7,9 @@
  * then per output channel and tap an axpy over output rows (vectorised by gcc), restrict
  * everywhere; max pooling and dense layers in the same style. Both are checked against ONNX
  * Runtime's outputs before timing.
+ * Built with -DTRIGRT_BENCH_ORT (and ONNX Runtime's C header and library), ONNX Runtime's C API
+ * runs as a third variant in the same interleaving (one intra-op thread, all graph
+ * optimisations, input and output tensors bound once).
  * Usage: bench_cnn MODEL.onnx WEIGHTS.bin INPUTS.npy OUTPUTS.npy [cycles] */
 #define _GNU_SOURCE
 #include <math.h>
@@ -18,6 +21,40 @@
 
 #include "trigrt.h"
 #include "../Tests/Consumers/npy.h"
+#ifdef TRIGRT_BENCH_ORT
+#include <onnxruntime_c_api.h>
+static const OrtApi *ort;
+static OrtSession *ort_sess;
+static OrtValue *ort_in[64], *ort_out;
+static float ort_y[4];
+static void ort_check(OrtStatus *st) {
+  if (st) { fprintf(stderr, "ONNX Runtime: %s\n", ort->GetErrorMessage(st)); exit(1); }
+}
+static void ort_setup(const char *path, float *xs) {
+  ort = OrtGetApiBase()->GetApi(ORT_API_VERSION);
+  OrtEnv *env;
+  OrtSessionOptions *so;
+  OrtMemoryInfo *mi;
+  ort_check(ort->CreateEnv(ORT_LOGGING_LEVEL_WARNING, "bench_cnn", &env));
+  ort_check(ort->CreateSessionOptions(&so));
+  ort_check(ort->SetIntraOpNumThreads(so, 1));
+  ort_check(ort->SetInterOpNumThreads(so, 1));
+  ort_check(ort->SetSessionGraphOptimizationLevel(so, ORT_ENABLE_ALL));
+  ort_check(ort->CreateSession(env, path, so, &ort_sess));
+  ort_check(ort->CreateCpuMemoryInfo(OrtArenaAllocator, OrtMemTypeDefault, &mi));
+  int64_t shape[4] = {1, 1, 16, 16}, oshape[2] = {1, 3};
+  for (int r = 0; r < 64; r++)
+    ort_check(ort->CreateTensorWithDataAsOrtValue(mi, xs + r * 256, 256 * 4, shape, 4, ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT, &ort_in[r]));
+  ort_check(ort->CreateTensorWithDataAsOrtValue(mi, ort_y, 3 * 4, oshape, 2, ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT, &ort_out));
+}
+static void ort_run(int r) {
+  static const char *in_names[1] = {"x"}, *out_names[1] = {"y"};
+  ort_check(ort->Run(ort_sess, NULL, in_names, (const OrtValue *const *)&ort_in[r], 1, out_names, 1, &ort_out));
+}
+#define VARIANTS 3
+#else
+#define VARIANTS 2
+#endif
 
 static float *W1, *B1, *W2, *B2, *W3, *B3, *W4, *B4;
 static float pad_buf[8 * 18 * 18], c1[8 * 16 * 16], p1[8 * 8 * 8], c2[16 * 8 * 8], p2[256], h3[32];
@@ -130,32 +167,49 @@ int main(int argc, char **argv) {
       wc = fmax(wc, fabs(yc[j] - ref.data[r * 3 + j]));
     }
   }
+#ifdef TRIGRT_BENCH_ORT
+  ort_setup(argv[1], xs);
+  double wo = 0;
+  for (int r = 0; r < 64; r++) {
+    ort_run(r);
+    for (int j = 0; j < 3; j++) wo = fmax(wo, fabs(ort_y[j] - ref.data[r * 3 + j]));
+  }
+  if (!(wo < 1e-5)) { fprintf(stderr, "ONNX Runtime's C API differs from its Python outputs: %g\n", wo); return 1; }
+#endif
   if (!(wt < 1e-4 && wc < 1e-4)) { fprintf(stderr, "outputs differ from ONNX Runtime: trigrt %g, C %g\n", wt, wc); return 1; }
   size_t n = (size_t)cycles * 32;
-  uint64_t *st = malloc(n * 8), *sc = malloc(n * 8), *bt = malloc(cycles * 8), *bc = malloc(cycles * 8);
+  uint64_t *samples[3], *blocks[3];
+  for (int v = 0; v < 3; v++) { samples[v] = malloc(n * 8); blocks[v] = malloc(cycles * 8); }
   volatile float sink = 0;
   for (int c = 0; c < cycles; c++) {
-    for (int v = 0; v < 2; v++) {
-      int which = (c & 1) ? 1 - v : v;   /* 0 trigrt, 1 C; alternate which goes first */
+    for (int v = 0; v < VARIANTS; v++) {
+      int which = (v + c) % VARIANTS;   /* 0 trigrt, 1 C, 2 ONNX Runtime; the first one rotates */
       for (int i = 0; i < 4 + 32; i++) {
         int r = (c * 7 + i) & 63;
         uint64_t a = now();
         if (which == 0) { const float *in[1] = {xs + r * 256}; float *out[1] = {y}; trigrt_session_run(s1, in, out, 1, NULL); }
-        else cnn_run(xs + r * 256, yc);
+        else if (which == 1) cnn_run(xs + r * 256, yc);
+#ifdef TRIGRT_BENCH_ORT
+        else ort_run(r);
+#endif
         uint64_t t = now() - a;
-        if (i >= 4) (which == 0 ? st : sc)[(size_t)c * 32 + (i - 4)] = t;
+        if (i >= 4) samples[which][(size_t)c * 32 + (i - 4)] = t;
       }
       uint64_t t0 = now();
       for (int j = 0; j < 32; j++) {
         int r = (c * 5 + j) & 63;
         if (which == 0) { const float *in[1] = {xs + r * 256}; float *out[1] = {y}; trigrt_session_run(s1, in, out, 1, NULL); }
-        else cnn_run(xs + r * 256, yc);
+        else if (which == 1) cnn_run(xs + r * 256, yc);
+#ifdef TRIGRT_BENCH_ORT
+        else ort_run(r);
+#endif
       }
-      (which == 0 ? bt : bc)[c] = now() - t0;
+      blocks[which][c] = now() - t0;
       sink += y[0] + yc[0];
     }
   }
-  qsort(st, n, 8, cmp_u64); qsort(sc, n, 8, cmp_u64); qsort(bt, cycles, 8, cmp_u64); qsort(bc, cycles, 8, cmp_u64);
+  for (int v = 0; v < VARIANTS; v++) { qsort(samples[v], n, 8, cmp_u64); qsort(blocks[v], cycles, 8, cmp_u64); }
+  uint64_t *st = samples[0], *sc = samples[1], *bt = blocks[0], *bc = blocks[1];
   uint64_t *ov = malloc(100000 * 8);
   for (int i = 0; i < 100000; i++) { uint64_t a = now(); ov[i] = now() - a; }
   qsort(ov, 100000, 8, cmp_u64);
@@ -165,7 +219,15 @@ int main(int argc, char **argv) {
          n, q(ov, 100000, 0.5), wt, wc);
   printf("  trigrt C ABI : median %7.0f ns  p99 %7.0f ns  p99.9 %7.0f ns  block-of-32 %7.0f ns/call\n", tm, q(st, n, 0.99), q(st, n, 0.999), tb);
   printf("  plain C -O3  : median %7.0f ns  p99 %7.0f ns  p99.9 %7.0f ns  block-of-32 %7.0f ns/call\n", cm, q(sc, n, 0.99), q(sc, n, 0.999), cb);
+#ifdef TRIGRT_BENCH_ORT
+  double om = q(samples[2], n, 0.5), ob = q(blocks[2], cycles, 0.5) / 32;
+  printf("  ONNX Runtime : median %7.0f ns  p99 %7.0f ns  p99.9 %7.0f ns  block-of-32 %7.0f ns/call (C API, 1 thread)\n", om,
+         q(samples[2], n, 0.99), q(samples[2], n, 0.999), ob);
+#endif
   printf("  ratio trigrt / C: median %.3f, block %.3f (bar: 1.3)\n", tm / cm, tb / cb);
+#ifdef TRIGRT_BENCH_ORT
+  printf("  ratio trigrt / ONNX Runtime: median %.3f, block %.3f\n", tm / om, tb / ob);
+#endif
   (void)sink;
   trigrt_session_destroy(s1);
   trigrt_model_destroy(model);
