@@ -23,7 +23,7 @@ BENCH_APT_PACKAGES := python3-dev valgrind
 ZOO := deepcsv jet_tagger tracknn
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps apt-deps py-deps build prefix demo test swift-test oracle-test consumer-test python-test firmware-test bench-cli-test bench bench-micro bench-profile install clean
+.PHONY: all deps apt-deps py-deps build prefix demo test swift-test oracle-test consumer-test python-test firmware-test bench-cli-test bench bench-cnn bench-micro bench-profile install clean
 
 all: build
 
@@ -102,6 +102,10 @@ bench-cli-test: py-deps prefix
 # BENCH_MODELS=a,b picks models; BENCH_ARGS passes options (--cycles N, --quick, --no-write).
 bench: deps prefix
 	$(PY) Benchmarks/bench.py $(DIST)/prefix $(BENCH_ARGS)
+
+# Issue 6's float CNN next to a plain C -O3 loop of it (and ONNX Runtime's C API with ORT_INCLUDE/ORT_LIB).
+bench-cnn: deps prefix
+	PY=$(PY) Benchmarks/cnn.sh $(DIST) $(CNN_CYCLES)
 
 # Kernel micro-benchmarks (percentiles and malloc counts), a separate package (Benchmarks/Micro).
 bench-micro: deps
