@@ -1,7 +1,6 @@
 /// The C ABI of include/trigrt.h. Each export unboxes its handles, calls the Swift runtime and
 /// maps the outcome to a status and a message — no logic of its own. This module is built for
-/// the baseline ISA so that the CPU check in the load functions runs before any AVX code.
-import CSupport
+/// the baseline ISA; the CPU check itself runs in C before any Swift code (Sources/CEntry).
 import CTrigRTHeader
 import TrigRT
 
@@ -81,12 +80,6 @@ struct MessageWriter {
   mutating func finish() { buf[n] = 0 }
 }
 
-func unsupportedCPU(_ err: UnsafeMutablePointer<trigrt_error>?) -> trigrt_status? {
-  guard trigrtsupport_cpu_supports_v3() == 0 else { return nil }
-  let missing = String(cString: trigrtsupport_cpu_missing_feature())
-  return report(err, .unsupportedCPU, "this CPU lacks \(missing); trigrt is built for x86-64-v3 (AVX2 and FMA)")
-}
-
 // MARK: - Options
 
 /// Bytes of the version-1 fields (struct_size, mode, precision_config).
@@ -153,23 +146,23 @@ func loaded(_ r: Result<Model, TrigRTError>, _ out: UnsafeMutablePointer<OpaqueP
   }
 }
 
-@_cdecl("trigrt_model_load_file")
-public func trigrt_model_load_file(_ path: UnsafePointer<CChar>?, _ opts: UnsafePointer<trigrt_options>?,
+/// Behind `trigrt_model_load_file` (Sources/CEntry/entry.c checks the CPU first).
+@_cdecl("trigrtimpl_model_load_file")
+public func trigrtimpl_model_load_file(_ path: UnsafePointer<CChar>?, _ opts: UnsafePointer<trigrt_options>?,
                                    _ out: UnsafeMutablePointer<OpaquePointer?>?, _ err: UnsafeMutablePointer<trigrt_error>?) -> trigrt_status {
   guard let out else { return report(err, .invalidArgument, "trigrt_model_load_file: out is NULL") }
   out.pointee = nil
-  if let s = unsupportedCPU(err) { return s }
   guard let path else { return report(err, .invalidArgument, "trigrt_model_load_file: path is NULL") }
   let p = String(cString: path)
   return loaded(options(opts).flatMap { o in Result { () throws(TrigRTError) in try Model.load(path: p, options: o) } }, out, err)
 }
 
-@_cdecl("trigrt_model_load_memory")
-public func trigrt_model_load_memory(_ data: UnsafeRawPointer?, _ size: Int, _ opts: UnsafePointer<trigrt_options>?,
+/// Behind `trigrt_model_load_memory` (Sources/CEntry/entry.c checks the CPU first).
+@_cdecl("trigrtimpl_model_load_memory")
+public func trigrtimpl_model_load_memory(_ data: UnsafeRawPointer?, _ size: Int, _ opts: UnsafePointer<trigrt_options>?,
                                      _ out: UnsafeMutablePointer<OpaquePointer?>?, _ err: UnsafeMutablePointer<trigrt_error>?) -> trigrt_status {
   guard let out else { return report(err, .invalidArgument, "trigrt_model_load_memory: out is NULL") }
   out.pointee = nil
-  if let s = unsupportedCPU(err) { return s }
   guard let data else { return report(err, .invalidArgument, "trigrt_model_load_memory: data is NULL") }
   let bytes = UnsafeRawBufferPointer(start: data, count: size)
   return loaded(options(opts).flatMap { o in Result { () throws(TrigRTError) in try Model.load(bytes: bytes, options: o) } }, out, err)

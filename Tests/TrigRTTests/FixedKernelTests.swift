@@ -117,6 +117,42 @@ import Testing
     #expect(checked > 2000)
   }
 
+  /// The eight-lane input quantizer (float inputs of `run`) against FixedFormat.quantize on
+  /// random formats of every quantization mode: values in and around the range, exact ties,
+  /// wrapping and saturating magnitudes, ±0, subnormals, ±inf and NaN.
+  @Test func vectorInputQuantizerEqualsQuantize() throws {
+    var r = RNG(s: 11)
+    var vectorLanes = 0
+    for _ in 0..<4000 {
+      let w = Int.random(in: 2...30, using: &r)
+      let f = try FixedFormat(kind: .apFixed, width: w, integerBits: Int.random(in: -3...(w + 3), using: &r),
+                              isSigned: Bool.random(using: &r), quantization: FixedFormat.Quantization.allCases.filter { $0 != .rndConvOdd }.randomElement(using: &r)!,
+                              overflow: FixedFormat.Overflow.allCases.randomElement(using: &r)!, saturationBits: 0)
+      let q = InputQuantizer(f)
+      guard let plan = q.vector else { continue }
+      let step = Float(sign: .plus, exponent: -f.fractionalBits, significand: 1)
+      var x = SIMD8<Float>()
+      for l in 0..<8 {
+        let k = Float(Int.random(in: -(1 << min(w + 2, 24))...(1 << min(w + 2, 24)), using: &r))
+        switch Int.random(in: 0..<12, using: &r) {
+        case 0: x[l] = (k + 0.5) * step                                   // a tie
+        case 1: x[l] = [0, -0.0, .infinity, -.infinity, .nan, Float.leastNonzeroMagnitude, -Float.leastNormalMagnitude][Int.random(in: 0..<7, using: &r)]
+        case 2: x[l] = k * step * Float(1 << Int.random(in: 1...12, using: &r))   // far out of range
+        case 3: x[l] = k * step                                         // exactly representable
+        default: x[l] = (k + Float.random(in: 0..<1, using: &r)) * step
+        }
+      }
+      var out = [Int64](repeating: 0, count: 8)
+      out.withUnsafeMutableBufferPointer { q.quantize8(x, plan, $0.baseAddress!) }
+      for l in 0..<8 {
+        let want = f.quantize(Double(x[l])).raw
+        #expect(out[l] == want, "\(f): x = \(x[l]) (\(x[l].bitPattern)): \(out[l]) vs \(want)")
+        if x[l].isFinite { vectorLanes += 1 }
+      }
+    }
+    #expect(vectorLanes > 20000)
+  }
+
   @Test func elementwiseFastPathsEqualTheGeneralPath() throws {
     var r = RNG(s: 99)
     for trial in 0..<500 {

@@ -16,6 +16,19 @@ struct InputQuantizer {
   /// Raw integers at the target's resolution → the target (the overflow rule only).
   let overflow: FixedCast
   let lane: LaneCast?
+  /// Eight float inputs at a time (`quantize8`), when the format allows it.
+  let vector: VectorPlan?
+
+  /// The float32 lane version: x·2^F is exact in float (a power-of-two scale of a normal result),
+  /// floor and the fractional part are exact, and the quantization mode's increment is a
+  /// branch-free mask formula; the overflow rule runs on 32-bit lanes. Values that leave the
+  /// plan's range (|x·2^F| ≥ 2^22, subnormal results, ±inf, NaN) take the scalar path.
+  struct VectorPlan {
+    var scale: Float
+    /// Masks (0 or −1) selecting the parts of the increment rule of the quantization mode.
+    var gtHalf: Int32, eqAlways: Int32, eqNeg: Int32, eqPos: Int32, eqOdd: Int32, eqEven: Int32, trnZero: Int32
+    var range: LaneCast
+  }
 
   init(_ f: FixedFormat, float32: Bool = false) {
     format = f
@@ -27,6 +40,59 @@ struct InputQuantizer {
     overflow = FixedCast(from: source, to: f)
     // Quantized values of magnitude < 2^60 (the guard below) as a 62-bit source.
     lane = (try? ExactFormat(width: 62, integerBits: 62 - fb, isSigned: true)).flatMap { LaneCast.make(from: $0, to: f) }
+    vector = fast && !float32 && fb >= -100 && fb <= 100 ? InputQuantizer.vectorPlan(f) : nil
+  }
+
+  static func vectorPlan(_ f: FixedFormat) -> VectorPlan? {
+    let fb = f.fractionalBits
+    // Quantized values of magnitude < 2^29 as a 30-bit source of the same resolution: the cast is
+    // the overflow rule alone.
+    guard let source = try? ExactFormat(width: 30, integerBits: 30 - fb, isSigned: true),
+          let range = LaneCast.make32(from: source, to: f), range.rightShift == 0, range.leftShift == 0 else { return nil }
+    let on: Int32 = -1
+    var v = VectorPlan(scale: Float(sign: .plus, exponent: fb, significand: 1), gtHalf: on, eqAlways: 0, eqNeg: 0, eqPos: 0,
+                       eqOdd: 0, eqEven: 0, trnZero: 0, range: range)
+    switch f.quantization {
+    case .trn: v.gtHalf = 0
+    case .trnZero: v.gtHalf = 0; v.trnZero = on
+    case .rnd: v.eqAlways = on
+    case .rndZero: v.eqNeg = on
+    case .rndMinInf: break
+    case .rndInf: v.eqPos = on
+    case .rndConv: v.eqOdd = on
+    case .rndConvOdd: v.eqEven = on
+    }
+    return v
+  }
+
+  /// Eight inputs into `out`: lanes the vector plan covers exactly, the rest through `quantize`.
+  @inline(__always)
+  func quantize8(_ x: SIMD8<Float>, _ v: VectorPlan, _ out: UnsafeMutablePointer<Int64>) {
+    let y = x * SIMD8<Float>(repeating: v.scale)
+    let a = y.replacing(with: -y, where: y .< SIMD8<Float>(repeating: 0))   // |y| (pointwiseMax is an unspecialised call)
+    let ok = ((a .< SIMD8<Float>(repeating: 0x1p22)) .& (a .>= SIMD8<Float>(repeating: Float.leastNormalMagnitude)))
+      .| (x .== SIMD8<Float>(repeating: 0))
+    let t = y.rounded(.down)
+    let frac = y - t                                    // exact, in [0, 1)
+    // Integral |t| < 2^22 to Int32 exactly: t + 1.5·2^23 has exponent 23, its low bits are t + 2^22
+    // (the stdlib's SIMD float-to-int conversion is a generic per-lane call).
+    let magic = t.replacing(with: 0, where: .!ok) + SIMD8<Float>(repeating: 12582912)
+    let ti = unsafeBitCast(magic, to: SIMD8<Int32>.self) &- SIMD8<Int32>(repeating: 0x4B40_0000)
+    let half = SIMD8<Float>(repeating: 0.5)
+    let neg = SIMD8<Int32>(repeating: 0).replacing(with: -1, where: x .< SIMD8<Float>(repeating: 0))
+    let gt = SIMD8<Int32>(repeating: 0).replacing(with: -1, where: frac .> half)
+    let eq = SIMD8<Int32>(repeating: 0).replacing(with: -1, where: frac .== half)
+    let nz = SIMD8<Int32>(repeating: 0).replacing(with: -1, where: frac .!= SIMD8<Float>(repeating: 0))
+    let odd = SIMD8<Int32>.zero &- (ti & 1)
+    let tie = SIMD8(repeating: v.eqAlways) | (neg & SIMD8(repeating: v.eqNeg)) | (~neg & SIMD8(repeating: v.eqPos))
+      | (odd & SIMD8(repeating: v.eqOdd)) | (~odd & SIMD8(repeating: v.eqEven))
+    let inc = (gt & SIMD8(repeating: v.gtHalf)) | (eq & tie) | (nz & neg & SIMD8(repeating: v.trnZero))
+    let q = v.range.apply32(ti &- inc)
+    if all(ok) {
+      UnsafeMutableRawPointer(out).storeBytes(of: SIMD8<Int64>(truncatingIfNeeded: q), as: SIMD8<Int64>.self)
+    } else {
+      for l in 0..<8 { out[l] = ok[l] ? Int64(q[l]) : quantize(Double(x[l])) }
+    }
   }
 
   @inline(__always)

@@ -269,7 +269,7 @@ enum DenseFixedKernel {
   }
 
   @inline(__always) static func initial<A: Accumulator>(_ s: DenseFixedStep, _ m0: Int, _: A.Type) -> SIMD8<Int32> {
-    A.biasFirst ? SIMD8<Int32>(truncatingIfNeeded: UnsafeRawPointer(s.accBias + m0).loadUnaligned(as: SIMD8<Int64>.self)) : .zero
+    A.biasFirst ? narrow8(s.accBias + m0) : .zero
   }
 
   @inline(__always)
@@ -344,7 +344,7 @@ enum DenseFixedKernel {
         a32 = a
       } else {
         let sh = SIMD8<Int32>(repeating: Int32(32 &- f.accumWidth))
-        let b = SIMD8<Int32>(truncatingIfNeeded: UnsafeRawPointer(s.accBias + m0).loadUnaligned(as: SIMD8<Int64>.self))
+        let b = narrow8(s.accBias + m0)
         a32 = f.accumSigned ? ((a &+ b) &<< sh) &>> sh
                             : SIMD8<Int32>(truncatingIfNeeded: (SIMD8<UInt32>(truncatingIfNeeded: a &+ b) &<< SIMD8<UInt32>(truncatingIfNeeded: sh)) &>> SIMD8<UInt32>(truncatingIfNeeded: sh))
       }

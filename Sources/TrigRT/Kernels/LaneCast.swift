@@ -350,8 +350,11 @@ extension LaneCast {
   }
 }
 
+/// The low halves of eight Int64 (little-endian: the even Int32 words). Spelled as a shuffle
+/// because the stdlib's SIMD8<Int32>(truncatingIfNeeded: SIMD8<Int64>) is an out-of-line call
+/// where the inliner gives up (seen in the Dense fast path).
 @inline(__always) func narrow8(_ p: UnsafePointer<Int64>) -> SIMD8<Int32> {
-  SIMD8<Int32>(truncatingIfNeeded: load8(p))
+  UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Int32>.self).evenHalf
 }
 
 @inline(__always) func widen8(_ v: SIMD8<Int32>, _ p: UnsafeMutablePointer<Int64>) {

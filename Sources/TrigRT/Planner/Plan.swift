@@ -98,6 +98,20 @@ final class Plan: @unchecked Sendable {
     public var exactFractionalBits: Int
   }
 
+  /// A graph input or output as `run` binds it: its slot, the per-sample offset of its staging
+  /// region and its element count per sample. In memory the plan owns, so the run path reads the
+  /// tables without reference counting (Swift arrays would be retained and released per call).
+  struct Port {
+    var slot: Int32
+    var staging: Int
+    var count: Int
+  }
+  let inputPorts: UnsafeMutableBufferPointer<Port>
+  let outputPorts: UnsafeMutableBufferPointer<Port>
+  /// Fixed mode: the run path's converters (`fixed.quantizers`, `fixed.converters`); nil in float mode.
+  let quantizers: UnsafePointer<InputQuantizer>?
+  let converters: UnsafePointer<OutputConverter>?
+
   struct FixedIO {
     var inputs: [FixedFormat]
     var outputs: [FixedFormat]
@@ -132,11 +146,22 @@ final class Plan: @unchecked Sendable {
     self.stepOutputs = stepOutputs
     self.stepFormats = stepFormats
     self.reportLayers = reportLayers
+    func ports(_ slots: [Int32], _ staging: [Int], _ counts: [Int]) -> UnsafeMutableBufferPointer<Port> {
+      let b = UnsafeMutableBufferPointer<Port>.allocate(capacity: max(slots.count, 1))
+      for i in 0..<slots.count { (b.baseAddress! + i).initialize(to: Port(slot: slots[i], staging: staging[i], count: counts[i])) }
+      return UnsafeMutableBufferPointer(rebasing: b[0..<slots.count])
+    }
+    inputPorts = ports(inputSlots, stagingInputOffsets, inputCounts)
+    outputPorts = ports(outputSlots, stagingOutputOffsets, outputCounts)
+    quantizers = fixed?.quantizers
+    converters = fixed?.converters
   }
 
   deinit {
     steps.baseAddress?.deinitialize(count: steps.count)
     steps.baseAddress?.deallocate()
+    inputPorts.baseAddress?.deallocate()
+    outputPorts.baseAddress?.deallocate()
   }
 
   /// Total session memory for max_batch (arena + staging), or nil on overflow.

@@ -189,9 +189,9 @@ public final class Session: ManagedBuffer<SessionHeader, UInt8> {
     guard let inputs else { return .nullInputs }
     guard let outputs else { return .nullOutputs }
     let ins = inputs.assumingMemoryBound(to: UnsafeRawPointer?.self)
-    for i in 0..<plan.inputSlots.count where ins[i] == nil { return .nullInput(i) }
+    for i in 0..<plan.inputPorts.count where ins[i] == nil { return .nullInput(i) }
     let outs = outputs.assumingMemoryBound(to: UnsafeRawPointer?.self)
-    for j in 0..<plan.outputSlots.count where outs[j] == nil { return .nullOutput(j) }
+    for j in 0..<plan.outputPorts.count where outs[j] == nil { return .nullOutput(j) }
     let maxBatch = h.pointee.maxBatch
     guard batch >= 1, batch <= maxBatch else { return .batch(batch, max: maxBatch) }
     // Byte ranges [start, start + batch·count·size): batch ≤ max_batch and the counts are
@@ -200,14 +200,15 @@ public final class Session: ManagedBuffer<SessionHeader, UInt8> {
       let s = UInt(bitPattern: p)
       return (s, s &+ UInt(bitPattern: batch &* count &* elementSize))
     }
-    for j in 0..<plan.outputSlots.count {
-      let (os, oe) = range(outs[j], plan.outputCounts[j])
-      for i in 0..<plan.inputSlots.count {
-        let (s, e) = range(ins[i], plan.inputCounts[i])
+    let inPorts = plan.inputPorts, outPorts = plan.outputPorts
+    for j in 0..<outPorts.count {
+      let (os, oe) = range(outs[j], outPorts[j].count)
+      for i in 0..<inPorts.count {
+        let (s, e) = range(ins[i], inPorts[i].count)
         if os < e && s < oe { return .aliasing(input: i, output: j) }
       }
       for k in 0..<j {
-        let (s, e) = range(outs[k], plan.outputCounts[k])
+        let (s, e) = range(outs[k], outPorts[k].count)
         if os < e && s < oe { return .outputsOverlap(k, j) }
       }
     }
@@ -221,9 +222,9 @@ public final class Session: ManagedBuffer<SessionHeader, UInt8> {
     guard hp.pointee.reporting else { return }
     let plan = hp.pointee.plan
     var n: UInt64 = 0
-    for i in 0..<plan.inputSlots.count {
+    for i in 0..<plan.inputPorts.count {
       guard let x = inputs[i] else { continue }
-      for e in 0..<(batch &* plan.inputCounts[i]) where x[e].isNaN { n &+= 1 }
+      for e in 0..<(batch &* plan.inputPorts[i].count) where x[e].isNaN { n &+= 1 }
     }
     hp.pointee.nanInputs &+= n
   }
@@ -239,53 +240,80 @@ public final class Session: ManagedBuffer<SessionHeader, UInt8> {
     }
   }
 
-  /// Fixed mode: inputs converted into their formats in the staging regions, steps run on raw
-  /// integers, outputs converted back.
+  /// Points the output slots at their staging regions (fixed mode and run_f64).
   @inline(__always)
-  func runFixed(_ fx: Plan.FixedIO, batch: Int, load: (borrowing InputQuantizer, Int, Int) -> Int64,
-                store: (borrowing OutputConverter, Int, Int, Int64) -> Void) {
+  func bindStagedOutputs() {
     let hp = h
     let plan = hp.pointee.plan
     let arena = hp.pointee.arena, slots = hp.pointee.slots, maxBatch = hp.pointee.maxBatch
-    bindFixedInputs(fx, batch: batch, load: load)
-    for (j, s) in plan.outputSlots.enumerated() { slots[Int(s)] = arena + plan.stagingOutputOffsets[j] * maxBatch }
-    execute(batch)
-    readFixedOutputs(fx, batch: batch, store: store)
+    for p in plan.outputPorts { slots[Int(p.slot)] = arena + p.staging * maxBatch }
   }
 
+  /// Fixed mode: inputs converted into their formats in the staging regions (`load` gives input
+  /// i's element e), for run_f64 and traces.
   @inline(__always)
-  func bindFixedInputs(_ fx: Plan.FixedIO, batch: Int, load: (borrowing InputQuantizer, Int, Int) -> Int64) {
+  func bindFixedInputs(_ qz: UnsafePointer<InputQuantizer>, batch: Int, load: (borrowing InputQuantizer, Int, Int) -> Int64) {
     let hp = h
     let plan = hp.pointee.plan
     let arena = hp.pointee.arena, slots = hp.pointee.slots, maxBatch = hp.pointee.maxBatch
-    for (i, s) in plan.inputSlots.enumerated() {
-      let stage = (arena + plan.stagingInputOffsets[i] * maxBatch).assumingMemoryBound(to: Int64.self)
-      let q = fx.quantizers[i]
-      let n = batch &* plan.inputCounts[i]
-      if q.float32 {
+    for i in 0..<plan.inputPorts.count {
+      let p = plan.inputPorts[i]
+      let stage = (arena + p.staging * maxBatch).assumingMemoryBound(to: Int64.self)
+      let n = batch &* p.count
+      if qz[i].float32 {
         let f = UnsafeMutableRawPointer(stage).assumingMemoryBound(to: Float.self)
-        for e in 0..<n { f[e] = Float(bitPattern: UInt32(truncatingIfNeeded: load(q, i, e))) }
+        for e in 0..<n { f[e] = Float(bitPattern: UInt32(truncatingIfNeeded: load(qz[i], i, e))) }
       } else {
-        for e in 0..<n { stage[e] = load(q, i, e) }
+        for e in 0..<n { stage[e] = load(qz[i], i, e) }
       }
-      slots[Int(s)] = UnsafeMutableRawPointer(stage)
+      slots[Int(p.slot)] = UnsafeMutableRawPointer(stage)
+    }
+  }
+
+  /// Float inputs (run), eight at a time where the quantizer's vector plan applies (the same
+  /// values as `quantize`, which handles the rest).
+  @inline(__always)
+  func bindFixedInputs(_ qz: UnsafePointer<InputQuantizer>, batch: Int, _ inputs: UnsafePointer<UnsafePointer<Float>?>) {
+    let hp = h
+    let plan = hp.pointee.plan
+    let arena = hp.pointee.arena, slots = hp.pointee.slots, maxBatch = hp.pointee.maxBatch
+    for i in 0..<plan.inputPorts.count {
+      let p = plan.inputPorts[i]
+      let stage = (arena + p.staging * maxBatch).assumingMemoryBound(to: Int64.self)
+      let q = qz + i
+      let src = inputs[i]!
+      let n = batch &* p.count
+      if q.pointee.float32 {
+        let f = UnsafeMutableRawPointer(stage).assumingMemoryBound(to: Float.self)
+        for e in 0..<n { f[e] = src[e] }
+      } else if let v = q.pointee.vector {
+        var e = 0
+        while e &+ 8 <= n {
+          q.pointee.quantize8(UnsafeRawPointer(src + e).loadUnaligned(as: SIMD8<Float>.self), v, stage + e)
+          e &+= 8
+        }
+        while e < n { stage[e] = q.pointee.quantize(src[e]); e &+= 1 }
+      } else {
+        for e in 0..<n { stage[e] = q.pointee.quantize(src[e]) }
+      }
+      slots[Int(p.slot)] = UnsafeMutableRawPointer(stage)
     }
   }
 
   @inline(__always)
-  func readFixedOutputs(_ fx: Plan.FixedIO, batch: Int, store: (borrowing OutputConverter, Int, Int, Int64) -> Void) {
+  func readFixedOutputs(_ cv: UnsafePointer<OutputConverter>, batch: Int, store: (borrowing OutputConverter, Int, Int, Int64) -> Void) {
     let hp = h
     let plan = hp.pointee.plan
     let arena = hp.pointee.arena, maxBatch = hp.pointee.maxBatch
-    for j in 0..<plan.outputSlots.count {
-      let stage = (arena + plan.stagingOutputOffsets[j] * maxBatch).assumingMemoryBound(to: Int64.self)
-      let c = fx.converters[j]
-      let n = batch &* plan.outputCounts[j]
-      if c.float32 {
+    for j in 0..<plan.outputPorts.count {
+      let p = plan.outputPorts[j]
+      let stage = (arena + p.staging * maxBatch).assumingMemoryBound(to: Int64.self)
+      let n = batch &* p.count
+      if cv[j].float32 {
         let f = UnsafeRawPointer(stage).assumingMemoryBound(to: Float.self)
-        for e in 0..<n { store(c, j, e, Int64(f[e].bitPattern)) }
+        for e in 0..<n { store(cv[j], j, e, Int64(f[e].bitPattern)) }
       } else {
-        for e in 0..<n { store(c, j, e, stage[e]) }
+        for e in 0..<n { store(cv[j], j, e, stage[e]) }
       }
     }
   }
@@ -300,15 +328,17 @@ public final class Session: ManagedBuffer<SessionHeader, UInt8> {
     defer { trigrtsupport_leave(&hp.pointee.busy) }
     #endif
     let plan = hp.pointee.plan
-    if let fx = plan.fixed {
+    if let qz = plan.quantizers, let cv = plan.converters {
       countNaNs(inputs!, batch: batch, Float.self)
-      runFixed(fx, batch: batch, load: { q, i, e in q.quantize(inputs![i]![e]) },
-               store: { c, j, e, raw in outputs![j]![e] = c.float(raw) })
+      bindFixedInputs(qz, batch: batch, inputs!)
+      bindStagedOutputs()
+      execute(batch)
+      readFixedOutputs(cv, batch: batch, store: { c, j, e, raw in outputs![j]![e] = c.float(raw) })
       return nil
     }
     let slots = hp.pointee.slots
-    for (i, s) in plan.inputSlots.enumerated() { slots[Int(s)] = UnsafeMutableRawPointer(mutating: inputs![i]!) }
-    for (j, s) in plan.outputSlots.enumerated() { slots[Int(s)] = UnsafeMutableRawPointer(outputs![j]!) }
+    for i in 0..<plan.inputPorts.count { slots[Int(plan.inputPorts[i].slot)] = UnsafeMutableRawPointer(mutating: inputs![i]!) }
+    for j in 0..<plan.outputPorts.count { slots[Int(plan.outputPorts[j].slot)] = UnsafeMutableRawPointer(outputs![j]!) }
     Executor.execute(plan.steps, UnsafePointer(slots), batch: batch)
     return nil
   }
@@ -324,25 +354,29 @@ public final class Session: ManagedBuffer<SessionHeader, UInt8> {
     defer { trigrtsupport_leave(&hp.pointee.busy) }
     #endif
     let plan = hp.pointee.plan
-    if let fx = plan.fixed {
+    if let qz = plan.quantizers, let cv = plan.converters {
       countNaNs(inputs!, batch: batch, Double.self)
-      runFixed(fx, batch: batch, load: { q, i, e in q.quantize(inputs![i]![e]) },
-               store: { c, j, e, raw in outputs![j]![e] = c.double(raw) })
+      bindFixedInputs(qz, batch: batch, load: { q, i, e in q.quantize(inputs![i]![e]) })
+      bindStagedOutputs()
+      execute(batch)
+      readFixedOutputs(cv, batch: batch, store: { c, j, e, raw in outputs![j]![e] = c.double(raw) })
       return nil
     }
     let arena = hp.pointee.arena, slots = hp.pointee.slots, maxBatch = hp.pointee.maxBatch
-    for (i, s) in plan.inputSlots.enumerated() {
-      let stage = (arena + plan.stagingInputOffsets[i] * maxBatch).assumingMemoryBound(to: Float.self)
+    for i in 0..<plan.inputPorts.count {
+      let p = plan.inputPorts[i]
+      let stage = (arena + p.staging * maxBatch).assumingMemoryBound(to: Float.self)
       let src = inputs![i]!
-      for e in 0..<(batch &* plan.inputCounts[i]) { stage[e] = Float(src[e]) }
-      slots[Int(s)] = UnsafeMutableRawPointer(stage)
+      for e in 0..<(batch &* p.count) { stage[e] = Float(src[e]) }
+      slots[Int(p.slot)] = UnsafeMutableRawPointer(stage)
     }
-    for (j, s) in plan.outputSlots.enumerated() { slots[Int(s)] = arena + plan.stagingOutputOffsets[j] * maxBatch }
+    bindStagedOutputs()
     Executor.execute(plan.steps, UnsafePointer(slots), batch: batch)
-    for j in 0..<plan.outputSlots.count {
-      let stage = (arena + plan.stagingOutputOffsets[j] * maxBatch).assumingMemoryBound(to: Float.self)
+    for j in 0..<plan.outputPorts.count {
+      let p = plan.outputPorts[j]
+      let stage = (arena + p.staging * maxBatch).assumingMemoryBound(to: Float.self)
       let dst = outputs![j]!
-      for e in 0..<(batch &* plan.outputCounts[j]) { dst[e] = Double(stage[e]) }
+      for e in 0..<(batch &* p.count) { dst[e] = Double(stage[e]) }
     }
     return nil
   }
@@ -363,11 +397,11 @@ public final class Session: ManagedBuffer<SessionHeader, UInt8> {
   public func trace(inputs: [[Double]], batch: Int, record: (TraceRecord) -> Void) -> RunFailure? {
     let hp = h
     let plan = hp.pointee.plan
-    guard let fx = plan.fixed else { return .nullSession }
+    guard let qz = plan.quantizers else { return .nullSession }
     guard batch >= 1, batch <= hp.pointee.maxBatch else { return .batch(batch, max: hp.pointee.maxBatch) }
-    let arena = hp.pointee.arena, slots = hp.pointee.slots, maxBatch = hp.pointee.maxBatch
-    bindFixedInputs(fx, batch: batch, load: { q, i, e in q.quantize(inputs[i][e]) })
-    for (j, s) in plan.outputSlots.enumerated() { slots[Int(s)] = arena + plan.stagingOutputOffsets[j] * maxBatch }
+    let slots = hp.pointee.slots
+    bindFixedInputs(qz, batch: batch, load: { q, i, e in q.quantize(inputs[i][e]) })
+    bindStagedOutputs()
     for i in 0..<plan.steps.count {
       Executor.runStep(plan.steps, i, UnsafePointer(slots), batch: batch, stats: hp.pointee.stats)
       let info = plan.layers[i]
