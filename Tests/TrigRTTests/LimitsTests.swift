@@ -263,6 +263,31 @@ import Testing
     expectFailure(m, .unsupported, "node 'sm' (Softmax): input 0 (input, 'c') is a constant")
   }
 
+  // MARK: Precision configs
+
+  @Test func precisionConfigsNamingMissingLayersOrBadFormats() throws {
+    let model = Paths.root + "/firmware-sim/models/jet_tagger.cleaned.onnx"
+    let cases: [(String, String)] = [
+      ("Model:\n  Precision: ap_fixed<16,6>\nLayerName:\n  NoSuchLayer:\n    Precision: ap_fixed<8,3>\n", "LayerName 'NoSuchLayer' is not a layer of"),
+      ("Model:\n  Precision: ap_fixed<16,banana>\n", "expected an integer number of integer bits"),
+      ("Model:\n  Precision: ap_fixed<100000,6>\n", "ap_fixed<100000,6>"),
+      ("Model: [unclosed\n", "is missing"),
+      ("", "is empty (0 bytes): not a precision config"),
+    ]
+    for (i, (text, needle)) in cases.enumerated() {
+      let path = NSTemporaryDirectory() + "trigrt-limits-cfg-\(getpid())-\(i).yml"
+      try text.write(toFile: path, atomically: true, encoding: .utf8)
+      defer { try? FileManager.default.removeItem(atPath: path) }
+      let r = Result { () throws(TrigRTError) in try Model.load(path: model, options: LoadOptions(mode: .fixed, precisionConfig: path)) }
+      switch r {
+      case .success: Issue.record("config #\(i) loaded")
+      case .failure(let e):
+        #expect(e.code == .precisionConfig, "#\(i): \(e.code): \(e.message)")
+        #expect(e.message.contains(needle), "#\(i): '\(e.message)' lacks '\(needle)'")
+      }
+    }
+  }
+
   // MARK: Fuzzer regressions (Tests/Fuzz/regressions): each loads or fails with a status
 
   @Test(arguments: ["load_float", "load_fixed"])
@@ -272,6 +297,23 @@ import Testing
       let bytes = try ONNXReader.readFile(dir + "/" + file)
       let r = load(bytes, LoadOptions(mode: harness == "load_fixed" ? .fixed : .float))
       if case .failure(let e) = r { #expect(e.code != .internal, "\(file): \(e.message)") }
+    }
+  }
+
+  /// fuzz_config inputs: byte 0 picks the model (the order of Tests/Fuzz/models.sh config), the
+  /// rest is the config. Each loads or fails with a config status.
+  @Test func fuzzRegressionsConfig() throws {
+    let fw = Paths.root + "/firmware-sim/models/"
+    let models = ["deepcsv", "jet_tagger", "jet_tagger_qonnx", "tracknn"].map { fw + $0 + ".cleaned.onnx" }
+    let dir = Paths.root + "/Tests/Fuzz/regressions/config"
+    for file in try FileManager.default.contentsOfDirectory(atPath: dir).sorted() {
+      let bytes = try ONNXReader.readFile(dir + "/" + file)
+      let path = NSTemporaryDirectory() + "trigrt-fuzz-regression-\(getpid()).yml"
+      try Data(bytes[1...]).write(to: URL(fileURLWithPath: path))
+      defer { try? FileManager.default.removeItem(atPath: path) }
+      let model = models[Int(bytes[0]) % models.count]
+      let r = Result { () throws(TrigRTError) in try Model.load(path: model, options: LoadOptions(mode: .fixed, precisionConfig: path)) }
+      if case .failure(let e) = r { #expect(e.code == .precisionConfig || e.code == .unsupported || e.code == .limit, "\(file): \(e.code) \(e.message)") }
     }
   }
 }

@@ -12,8 +12,9 @@ enum ONNXReader {
   /// small enough that sizes never overflow. The weight cap (`Limits.maxWeightBytes`) is lower.
   static let maxElements = Limits.maxElements
 
-  /// Reads a whole file. Fails with `.io` (missing, unreadable, a directory) or `.malformed` (empty).
-  static func readFile(_ path: String) throws(TrigRTError) -> [UInt8] {
+  /// Reads a whole file. Fails with `.io` (missing, unreadable, a directory), `.malformed`
+  /// (empty) or `.limit` (over 2 GiB). `what` names the expected content in messages.
+  static func readFile(_ path: String, what: String = "an ONNX model") throws(TrigRTError) -> [UInt8] {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
     if fd < 0 {
       let reason = String(cString: strerror(errno))
@@ -24,8 +25,8 @@ enum ONNXReader {
     guard fstat(fd, &st) == 0 else { throw TrigRTError(.io, "cannot stat '\(path)': \(String(cString: strerror(errno)))") }
     guard (st.st_mode & S_IFMT) == S_IFREG else { throw TrigRTError(.io, "'\(path)' is not a regular file") }
     let size = Int(st.st_size)
-    guard size > 0 else { throw TrigRTError(.malformed, "'\(path)' is empty (0 bytes): not an ONNX model") }
-    guard size <= 1 << 31 else { throw TrigRTError(.unsupported, "'\(path)' is \(size) bytes; trigrt reads models up to 2 GiB") }
+    guard size > 0 else { throw TrigRTError(.malformed, "'\(path)' is empty (0 bytes): not \(what)") }
+    guard size <= 1 << 31 else { throw TrigRTError(.limit, "'\(path)' is \(size) bytes; trigrt reads files up to 2 GiB") }
     var bytes = [UInt8](repeating: 0, count: size)
     var done = 0
     let failed: Bool = bytes.withUnsafeMutableBytes { buf in
