@@ -7,6 +7,8 @@
 #   make bench      trigrt next to its peers on every zoo model, float and fixed → Benchmarks/RESULTS.md + plots
 #   make bench-micro   Swift kernel micro-benchmarks (ordo-one/benchmark; Benchmarks/Micro)
 #   make bench-profile instruction counts per call under callgrind → Benchmarks/results/profile.md
+#   make fuzz       each libFuzzer harness for FUZZ_SECONDS (default 900) on an ASan+fuzzer build
+#   make sanitize   C/C++ consumers + hygiene under ASan+UBSan, 4-thread stress under TSan
 #   make install PREFIX=DIR
 
 PREFIX ?= /usr/local
@@ -23,7 +25,8 @@ BENCH_APT_PACKAGES := python3-dev valgrind
 ZOO := deepcsv jet_tagger tracknn
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps apt-deps py-deps build prefix demo test swift-test oracle-test consumer-test python-test firmware-test bench-cli-test bench bench-cnn bench-micro bench-profile install clean
+.PHONY: all deps apt-deps py-deps build prefix demo test swift-test oracle-test consumer-test python-test firmware-test bench-cli-test bench bench-cnn bench-micro bench-profile install clean \
+  fuzz fuzz-build fuzz-short sanitize
 
 all: build
 
@@ -55,7 +58,7 @@ demo: deps build
 	  $(CLI) bench Models/$$m.onnx --batch 1 --iterations 100000 || exit 1; \
 	done
 
-test: deps build swift-test oracle-test consumer-test python-test firmware-test bench-cli-test
+test: deps build swift-test oracle-test consumer-test fuzz-short python-test firmware-test bench-cli-test
 	@echo "make test: all passed"
 
 swift-test:
@@ -68,6 +71,42 @@ oracle-test: py-deps
 
 consumer-test: prefix
 	Tests/Consumers/run.sh $(DIST)/prefix
+
+# --- fuzzing (Tests/Fuzz/README.md). One fuzzer at a time; corpora are kept in FUZZ_WORK.
+FUZZ_BUILD := $(ROOT)/.build-fuzz
+FUZZ_WORK ?= $(FUZZ_BUILD)/work
+FUZZ_SECONDS ?= 900
+FUZZ_HARNESSES := load_float load_fixed config run
+
+# The library built with -sanitize=fuzzer,address, harnesses too. swiftc -sanitize=fuzzer alone
+# gives the Swift code no coverage instrumentation (only ASan): -sanitize-coverage adds it.
+fuzz-build: apt-deps
+	swift build -c release --scratch-path $(FUZZ_BUILD) --sanitize=fuzzer --sanitize=address --product trigrt \
+	  -Xswiftc -sanitize-coverage=edge,inline-8bit-counters,pc-table,trace-cmp
+	Tests/Fuzz/build.sh $(FUZZ_BUILD)/release $(FUZZ_BUILD)/harness asan
+
+fuzz: fuzz-build
+	@bad=0; for h in $(FUZZ_HARNESSES); do \
+	  FUZZ_KEEP_GOING=1 SWIFT_BACKTRACE=enable=no nice -n 10 Tests/Fuzz/run.sh $(FUZZ_BUILD)/harness $(FUZZ_WORK) $$h $(FUZZ_SECONDS) || bad=1; \
+	done; exit $$bad
+
+# Part of make test: the regression fixtures of every harness, then 25 s of each against the
+# installed library (coverage from the harnesses only), with fresh corpora: 100 s in all.
+fuzz-short: prefix
+	@Tests/Fuzz/build.sh $(DIST)/prefix/lib $(DIST)/fuzz-harness
+	@rm -rf $(addprefix $(DIST)/fuzz-short/,$(FUZZ_HARNESSES))   # fresh corpora; seeds.sh output kept
+	@for h in $(FUZZ_HARNESSES); do \
+	  SWIFT_BACKTRACE=enable=no ASAN_OPTIONS= Tests/Fuzz/run.sh $(DIST)/fuzz-harness $(DIST)/fuzz-short $$h 25 || exit 1; \
+	done
+
+# --- sanitizers (Tests/Consumers/sanitize.sh): the library built with ASan (Swift and C) +
+# UBSan (its C code: swiftc has no -sanitize=undefined on Linux; Swift traps on overflow and
+# out-of-bounds by itself) and with TSan; debug builds, so the debug-only concurrent-run check
+# is exercised too.
+sanitize: apt-deps
+	swift build --scratch-path $(ROOT)/.build-asan --sanitize=address -Xcc -fsanitize=undefined --product trigrt
+	swift build --scratch-path $(ROOT)/.build-tsan --sanitize=thread --product trigrt
+	Tests/Consumers/sanitize.sh $(ROOT)/.build-asan/debug $(ROOT)/.build-tsan/debug
 
 prefix: build
 	@$(MAKE) --no-print-directory install PREFIX=$(DIST)/prefix >/dev/null

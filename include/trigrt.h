@@ -32,6 +32,37 @@
  *  - Destroy functions accept NULL.
  *  - No function aborts the host process, throws, or calls exit(), whatever its arguments.
  *  - Status codes are append-only; their numeric values never change.
+ *
+ * Handles and misuse (each gives a status, never a trap):
+ *  - NULL handles and pointers: TRIGRT_E_INVALID_ARGUMENT from functions that return a status,
+ *    -1 / 0 / NULL from the accessors, nothing from the destroy functions.
+ *  - A destroyed handle, or a pointer of the other handle type: every handle starts with a tag
+ *    that trigrt_*_destroy clears, so such a pointer gives TRIGRT_E_MISUSE (accessors: -1 / 0 /
+ *    NULL; destroy: nothing) while its memory is still trigrt's. This is always the case for a
+ *    model that sessions keep alive; for memory already returned to the allocator it is a best
+ *    effort (using freed memory is undefined behaviour, and AddressSanitizer reports it).
+ *  - Destroying a model that still has sessions is allowed: the sessions keep the model's data
+ *    alive and keep working; the model handle itself is dead from that call on (TRIGRT_E_MISUSE).
+ *    The memory is released when the last of the model handle and its sessions is destroyed, in
+ *    any order. trigrt_model_session_count tells how many sessions are still alive.
+ *  - Destroying a handle twice: the second call is a no-op while the memory is still trigrt's
+ *    (see above), undefined behaviour otherwise.
+ *  - Running one session from two threads at once is undefined behaviour. Debug builds of the
+ *    library (and builds with -D TRIGRT_CHECKS) detect it with an atomic flag and refuse the
+ *    second call with TRIGRT_E_MISUSE; release builds do not check (run stays lock-free).
+ *
+ * Limits (a file is never trusted; each limit gives TRIGRT_E_LIMIT and a message naming it):
+ *  - the constants of a model (weights, folded constants, packed plan data): max_weight_bytes
+ *    (default TRIGRT_DEFAULT_MAX_WEIGHT_BYTES, 256 MiB), settable in trigrt_options;
+ *  - the arena of one session: max_arena_bytes (default TRIGRT_DEFAULT_MAX_ARENA_BYTES, 1 GiB),
+ *    settable in trigrt_options, checked at load (for batch 1) and by trigrt_session_create;
+ *  - fixed: 2^31 elements per tensor (and per sample), messages nested at most 64 deep,
+ *    attribute lists of at most 2^20 elements, at most 2^20 nodes / initialisers / graph inputs /
+ *    graph outputs, 2^16 inputs, outputs or attributes per node, 2^16 bytes per name or string
+ *    attribute, 2 GiB per file.
+ *  Memory used while loading is therefore bounded by a small multiple of the file size plus a
+ *  small multiple of max_weight_bytes; sessions allocate the arena plus
+ *  trigrt_session_memory_size() - trigrt_model_arena_size() bytes (a few hundred).
  */
 #ifndef TRIGRT_H
 #define TRIGRT_H
@@ -83,7 +114,13 @@ enum {
      an unknown layer name, an invalid ap_fixed spelling. */
   TRIGRT_E_PRECISION_CONFIG = 9,
   /* A bug in trigrt. Please report it with the model. */
-  TRIGRT_E_INTERNAL = 10
+  TRIGRT_E_INTERNAL = 10,
+  /* A documented limit was exceeded (see "Limits" above): the message names the limit and, for
+     max_weight_bytes and max_arena_bytes, the option that raises it. */
+  TRIGRT_E_LIMIT = 11,
+  /* The interface was used against its rules: a destroyed handle, a pointer that is not a handle
+     of the expected type, a session run from two threads at once (detected in debug builds). */
+  TRIGRT_E_MISUSE = 12
 };
 
 /* Filled by failing calls when non-NULL. Messages longer than the buffer are cut. */
@@ -101,16 +138,26 @@ enum {
   TRIGRT_MODE_FIXED = 1
 };
 
+/* Defaults of the caps in trigrt_options (version 2). */
+#define TRIGRT_DEFAULT_MAX_WEIGHT_BYTES ((uint64_t)256 << 20)
+#define TRIGRT_DEFAULT_MAX_ARENA_BYTES ((uint64_t)1 << 30)
+
 /* Load options. Always initialise with trigrt_options_init(); fields are only ever appended,
    and struct_size tells the library which fields the caller knows about. */
 typedef struct trigrt_options {
   uint32_t struct_size;          /* sizeof(trigrt_options), set by trigrt_options_init */
   int32_t mode;                  /* TRIGRT_MODE_FLOAT (default) or TRIGRT_MODE_FIXED */
   const char *precision_config;  /* path of an hls4ml-style precision config (YAML or JSON), or NULL */
+  /* ---- version 2 (struct_size >= 32) */
+  uint64_t max_weight_bytes;     /* cap on the model's constants in bytes; 0: the default (256 MiB) */
+  uint64_t max_arena_bytes;      /* cap on one session's arena in bytes; 0: the default (1 GiB) */
 } trigrt_options;
+/* Defined when trigrt_options has max_weight_bytes and max_arena_bytes. */
+#define TRIGRT_OPTIONS_HAVE_LIMITS 1
 
 /* Sets the fields of ABI version 1 (struct_size, mode, precision_config: 16 bytes on LP64) to
-   their defaults (float mode, no precision config) and struct_size to that size. It never writes
+   their defaults (float mode, no precision config) and struct_size to that size (so the caps
+   of version 2 keep their defaults). It never writes
    beyond those fields, so a caller built against this header keeps working with a newer library
    whose trigrt_options has more fields. NULL is ignored. Thread-safe.
    To default every field this header knows, use TRIGRT_OPTIONS_INIT(opts). */
@@ -142,9 +189,14 @@ trigrt_status trigrt_model_load_memory(const void *data, size_t size, const trig
                                        trigrt_model **out, trigrt_error *err);
 
 /* Releases a model. NULL is a no-op. Sessions created from it keep it alive until they are
- * destroyed, so the order of destruction does not matter. Must not race with other calls that
- * use the same model pointer. */
+ * destroyed, so the order of destruction does not matter; the handle is dead from this call on
+ * (later calls with it give TRIGRT_E_MISUSE, a second destroy does nothing) while the sessions
+ * work on. Must not race with other calls that use the same model pointer. */
 void trigrt_model_destroy(trigrt_model *model);
+
+/* Number of sessions created from this model that are not destroyed yet; -1 if model is NULL or
+ * not a live model handle. Thread-safe. */
+int32_t trigrt_model_session_count(const trigrt_model *model);
 
 /* Number of graph inputs / outputs (tensors the caller provides / receives). -1 if model is NULL.
  * Thread-safe. */
@@ -174,29 +226,56 @@ int32_t trigrt_model_mode(const trigrt_model *model);
  * 0 if model is NULL, max_batch is 0 or the size would overflow. */
 size_t trigrt_model_arena_size(const trigrt_model *model, uint32_t max_batch);
 
+/* Every byte a session with this max_batch allocates: the arena plus a per-session constant
+ * (the session object: its header, one pointer per tensor slot, the overflow-report counters of
+ * a fixed-mode model, alignment), a few hundred bytes for the zoo models. The RSS a session adds
+ * is this plus malloc's bookkeeping. 0 as trigrt_model_arena_size. */
+size_t trigrt_session_memory_size(const trigrt_model *model, uint32_t max_batch);
+
 /* Creates a session: the model's plan plus one arena sized for batches up to max_batch. This is
  * the only allocation a session makes; run never allocates. The session keeps the model alive.
  * Returns TRIGRT_OK, TRIGRT_E_INVALID_ARGUMENT (NULL model/out, max_batch 0),
- * TRIGRT_E_BATCH (max_batch too large for memory), TRIGRT_E_OUT_OF_MEMORY.
+ * TRIGRT_E_LIMIT (the arena for max_batch exceeds the model's max_arena_bytes),
+ * TRIGRT_E_OUT_OF_MEMORY, TRIGRT_E_MISUSE (a destroyed model handle).
  * Thread-safe: any number of threads may create sessions from one model at the same time. */
 trigrt_status trigrt_session_create(const trigrt_model *model, uint32_t max_batch,
                                     trigrt_session **out, trigrt_error *err);
 
-/* Releases a session. NULL is a no-op. */
+/* Releases a session. NULL is a no-op; so is a session handle already destroyed (while its
+ * memory is still trigrt's; see "Handles and misuse"). Must not race with a run on it. */
 void trigrt_session_destroy(trigrt_session *session);
 
 /* Runs `batch` samples. inputs[i] points to batch * trigrt_model_input_size(model, i) floats of
  * input i, row-major in the model's own layout (sample after sample); outputs[j] to room for
- * batch * trigrt_model_output_size(model, j) floats. Output buffers must not overlap inputs.
+ * batch * trigrt_model_output_size(model, j) floats. Output buffers must not overlap an input
+ * buffer or each other (checked: TRIGRT_E_INVALID_ARGUMENT); inputs may overlap each other.
  * An int32 / int64 model input (e.g. embedding indices for a Gather) takes its integers as
  * float values (exact up to 2^24); an index that is not an integer in range selects zeros.
  * In fixed mode the float inputs are converted to each input's ap_fixed format (with its
  * quantization and overflow modes) and the exact results are rounded to float.
- * NaN and infinity propagate as IEEE 754 says in float mode; in fixed mode they convert as
- * ap_fixed does (NaN gives 0).
+ *
+ * Special values. Float mode computes in IEEE 754 float32 with no flush-to-zero (trigrt never
+ * changes the floating-point environment): subnormal inputs are exact inputs; NaN propagates
+ * through every layer whose result depends on it (Gemm/MatMul: every output of the sample row,
+ * element-wise ops: that element, Softmax: the whole axis, BatchNormalization: that element);
+ * Relu, LeakyRelu and Clip keep NaN (NaN, not 0 or a bound); Sigmoid(±inf) = 1 / 0, Tanh(±inf)
+ * = ±1; ±inf otherwise follows IEEE arithmetic (inf - inf, 0 * inf and Softmax over several +inf
+ * give NaN). Outputs of rows without NaN or inf are never affected by another row's values.
+ * Fixed mode converts inputs exactly as ap_fixed's constructor from float/double does
+ * (HLS4ML-SEMANTICS.md): subnormals are tiny values that the format's quantization mode rounds
+ * (to 0, or to one LSB under a rounding mode that rounds them up); +inf gives the format's
+ * maximum under AP_SAT*, 0 under AP_WRAP; -inf the minimum / 0; a NaN behaves as the infinity
+ * of its sign bit (x86's default NaN, 0.0/0.0, has the sign bit set: minimum / 0). Every fixed
+ * result is a finite value of its format, so fixed-mode outputs are never NaN or inf (QONNX
+ * models without a config compute outside their Quant nodes in float32, as qonnx does, with
+ * the float rules). NaN inputs are counted while the overflow report is on
+ * (trigrt_session_report_nan_inputs).
+ *
  * Hot path: no allocation, no lock, no trap, also on the error path.
- * Returns TRIGRT_OK, TRIGRT_E_INVALID_ARGUMENT (NULL session, inputs, outputs or element),
- * TRIGRT_E_BATCH (batch 0 or > max_batch). On error the outputs are untouched.
+ * Returns TRIGRT_OK, TRIGRT_E_INVALID_ARGUMENT (NULL session, inputs, outputs or element;
+ * overlapping buffers), TRIGRT_E_BATCH (batch 0 or > max_batch), TRIGRT_E_MISUSE (a destroyed
+ * session handle; in debug builds a run already in progress on another thread).
+ * On error the outputs are untouched.
  * Not thread-safe for one session; distinct sessions may run concurrently. */
 trigrt_status trigrt_session_run(trigrt_session *session, const float *const *inputs,
                                  float *const *outputs, uint32_t batch, trigrt_error *err);
@@ -259,6 +338,10 @@ trigrt_status trigrt_session_report(const trigrt_session *session, int32_t index
 
 /* Sets every counter of the report to zero and forgets the ranges. NULL is ignored. */
 void trigrt_session_reset_report(trigrt_session *session);
+
+/* Fixed mode: NaN values among the inputs of the runs made while the report was on, since the
+ * last reset (they convert as ap_fixed converts NaN; see trigrt_session_run). 0 for NULL. */
+uint64_t trigrt_session_report_nan_inputs(const trigrt_session *session);
 
 /* Static English text for a status ("ok", "invalid argument", ...); never NULL. */
 const char *trigrt_status_string(trigrt_status status);

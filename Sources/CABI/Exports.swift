@@ -43,6 +43,12 @@ func reportRun(_ err: UnsafeMutablePointer<trigrt_error>?, _ f: RunFailure, _ fn
     case .nullInput(let i): w.write("inputs["); w.write(i); w.write("] is NULL")
     case .nullOutput(let j): w.write("outputs["); w.write(j); w.write("] is NULL")
     case .batch(let b, let m): w.write("batch "); w.write(b); w.write(" is outside 1...max_batch ("); w.write(m); w.write(")")
+    case .aliasing(let i, let j):
+      w.write("outputs["); w.write(j); w.write("] overlaps inputs["); w.write(i); w.write("]; output buffers must not overlap inputs")
+    case .outputsOverlap(let a, let b):
+      w.write("outputs["); w.write(a); w.write("] and outputs["); w.write(b); w.write("] overlap")
+    case .busy: w.write("the session is already running on another thread (a session belongs to one thread at a time)")
+    case .notASession: w.write("the handle is not a live trigrt_session (destroyed, or another kind of pointer)")
     }
     w.finish()
   }
@@ -78,6 +84,8 @@ struct MessageWriter {
 
 /// Bytes of the version-1 fields (struct_size, mode, precision_config).
 let optionsV1Size = MemoryLayout<trigrt_options>.offset(of: \.precision_config)! + MemoryLayout<UnsafePointer<CChar>?>.size
+/// Bytes of the version-2 fields (+ max_weight_bytes, max_arena_bytes).
+let optionsV2Size = MemoryLayout<trigrt_options>.offset(of: \.max_arena_bytes)! + MemoryLayout<UInt64>.size
 
 @_cdecl("trigrt_options_init")
 public func trigrt_options_init(_ opts: UnsafeMutablePointer<trigrt_options>?) {
@@ -93,6 +101,10 @@ public func trigrt_options_init_sized(_ opts: UnsafeMutablePointer<trigrt_option
   opts.pointee.struct_size = UInt32(min(size, Int(UInt32.max)))
   opts.pointee.mode = Int32(TRIGRT_MODE_FLOAT)
   opts.pointee.precision_config = nil
+  if size >= optionsV2Size {
+    opts.pointee.max_weight_bytes = UInt64(Limits.defaultMaxWeightBytes)
+    opts.pointee.max_arena_bytes = UInt64(Limits.defaultMaxArenaBytes)
+  }
 }
 
 /// Reads the fields of `opts` that its struct_size says the caller knows.
@@ -111,6 +123,12 @@ func options(_ opts: UnsafePointer<trigrt_options>?) -> Result<LoadOptions, Trig
   var o = LoadOptions(mode: mode)
   if size >= optionsV1Size, let p = opts.pointee.precision_config {
     o.precisionConfig = String(cString: p)
+  }
+  if size >= optionsV2Size {
+    // 0 means the default; anything above Int.max is as good as no cap.
+    func cap(_ v: UInt64, _ d: Int) -> Int { v == 0 ? d : Int(clamping: v) }
+    o.limits = Limits(maxWeightBytes: cap(opts.pointee.max_weight_bytes, Limits.defaultMaxWeightBytes),
+                      maxArenaBytes: cap(opts.pointee.max_arena_bytes, Limits.defaultMaxArenaBytes))
   }
   return .success(o)
 }
@@ -150,15 +168,24 @@ public func trigrtimpl_model_load_memory(_ data: UnsafeRawPointer?, _ size: Int,
   return loaded(options(opts).flatMap { o in Result { () throws(TrigRTError) in try Model.load(bytes: bytes, options: o) } }, out, err)
 }
 
+/// The live model behind a handle; nil for NULL, a destroyed model or another kind of pointer.
 @inline(__always) func model(_ p: OpaquePointer?) -> Model? {
   guard let p else { return nil }
-  return Unmanaged<Model>.fromOpaque(UnsafeRawPointer(p)).takeUnretainedValue()
+  return Model.fromHandle(UnsafeRawPointer(p))
 }
 
 @_cdecl("trigrt_model_destroy")
 public func trigrt_model_destroy(_ p: OpaquePointer?) {
-  guard let p else { return }
+  // A dead handle (destroyed before, sessions keeping the object) is left alone: releasing it
+  // again would free the model under its sessions.
+  guard let m = model(p), m.invalidateHandle(), let p else { return }
   Unmanaged<Model>.fromOpaque(UnsafeRawPointer(p)).release()
+}
+
+@_cdecl("trigrt_model_session_count")
+public func trigrt_model_session_count(_ p: OpaquePointer?) -> Int32 {
+  guard let m = model(p) else { return -1 }
+  return Int32(clamping: m.sessionCount)
 }
 
 @_cdecl("trigrt_model_input_count")
@@ -228,11 +255,18 @@ public func trigrt_model_arena_size(_ p: OpaquePointer?, _ maxBatch: UInt32) -> 
   return m.arenaBytes(maxBatch: Int(maxBatch)) ?? 0
 }
 
+@_cdecl("trigrt_session_memory_size")
+public func trigrt_session_memory_size(_ p: OpaquePointer?, _ maxBatch: UInt32) -> Int {
+  guard let m = model(p), maxBatch > 0 else { return 0 }
+  return Session.memoryBytes(model: m, maxBatch: Int(maxBatch)) ?? 0
+}
+
 // MARK: - Session
 
+/// The live session behind a handle; nil for NULL, a destroyed session or another kind of pointer.
 @inline(__always) func session(_ p: OpaquePointer?) -> Session? {
   guard let p else { return nil }
-  return Unmanaged<Session>.fromOpaque(UnsafeRawPointer(p)).takeUnretainedValue()
+  return Session.fromHandle(UnsafeRawPointer(p))
 }
 
 @_cdecl("trigrt_session_create")
@@ -240,7 +274,8 @@ public func trigrt_session_create(_ p: OpaquePointer?, _ maxBatch: UInt32, _ out
                                   _ err: UnsafeMutablePointer<trigrt_error>?) -> trigrt_status {
   guard let out else { return report(err, .invalidArgument, "trigrt_session_create: out is NULL") }
   out.pointee = nil
-  guard let m = model(p) else { return report(err, .invalidArgument, "trigrt_session_create: model is NULL") }
+  guard let p else { return report(err, .invalidArgument, "trigrt_session_create: model is NULL") }
+  guard let m = model(p) else { return report(err, .misuse, "trigrt_session_create: " + Model.describeHandle(UnsafeRawPointer(p))) }
   guard maxBatch > 0 else { return report(err, .invalidArgument, "trigrt_session_create: max_batch is 0; it must be at least 1") }
   do {
     let s = try Session.make(model: m, maxBatch: Int(maxBatch))
@@ -253,7 +288,7 @@ public func trigrt_session_create(_ p: OpaquePointer?, _ maxBatch: UInt32, _ out
 
 @_cdecl("trigrt_session_destroy")
 public func trigrt_session_destroy(_ p: OpaquePointer?) {
-  guard let p else { return }
+  guard let s = session(p), s.invalidateHandle(), let p else { return }
   Unmanaged<Session>.fromOpaque(UnsafeRawPointer(p)).release()
 }
 
@@ -267,7 +302,7 @@ public func trigrt_session_max_batch(_ p: OpaquePointer?) -> UInt32 {
 public func trigrt_session_run(_ p: OpaquePointer?, _ inputs: UnsafePointer<UnsafePointer<Float>?>?,
                                _ outputs: UnsafePointer<UnsafeMutablePointer<Float>?>?, _ batch: UInt32,
                                _ err: UnsafeMutablePointer<trigrt_error>?) -> trigrt_status {
-  guard let s = session(p) else { return reportRun(err, .nullSession, "trigrt_session_run") }
+  guard let s = session(p) else { return reportRun(err, p == nil ? .nullSession : .notASession, "trigrt_session_run") }
   if let f = s.run(inputs: inputs, outputs: outputs, batch: Int(batch)) { return reportRun(err, f, "trigrt_session_run") }
   return ok(err)
 }
@@ -276,7 +311,7 @@ public func trigrt_session_run(_ p: OpaquePointer?, _ inputs: UnsafePointer<Unsa
 public func trigrt_session_run_f64(_ p: OpaquePointer?, _ inputs: UnsafePointer<UnsafePointer<Double>?>?,
                                    _ outputs: UnsafePointer<UnsafeMutablePointer<Double>?>?, _ batch: UInt32,
                                    _ err: UnsafeMutablePointer<trigrt_error>?) -> trigrt_status {
-  guard let s = session(p) else { return reportRun(err, .nullSession, "trigrt_session_run_f64") }
+  guard let s = session(p) else { return reportRun(err, p == nil ? .nullSession : .notASession, "trigrt_session_run_f64") }
   if let f = s.runF64(inputs: inputs, outputs: outputs, batch: Int(batch)) { return reportRun(err, f, "trigrt_session_run_f64") }
   return ok(err)
 }
@@ -285,7 +320,10 @@ public func trigrt_session_run_f64(_ p: OpaquePointer?, _ inputs: UnsafePointer<
 
 @_cdecl("trigrt_session_set_report")
 public func trigrt_session_set_report(_ p: OpaquePointer?, _ enable: Int32, _ err: UnsafeMutablePointer<trigrt_error>?) -> trigrt_status {
-  guard let s = session(p) else { return report(err, .invalidArgument, "trigrt_session_set_report: session is NULL") }
+  guard let s = session(p) else {
+    return p == nil ? report(err, .invalidArgument, "trigrt_session_set_report: session is NULL")
+      : report(err, .misuse, "trigrt_session_set_report: the handle is not a live trigrt_session (destroyed, or another kind of pointer)")
+  }
   guard s.statsCount > 0 else {
     return report(err, .invalidArgument, "trigrt_session_set_report: the model is in float mode; the overflow report is a fixed-mode feature")
   }
@@ -304,7 +342,10 @@ let layerReportV1Size = MemoryLayout<trigrt_layer_report>.size
 @_cdecl("trigrt_session_report")
 public func trigrt_session_report(_ p: OpaquePointer?, _ index: Int32, _ out: UnsafeMutablePointer<trigrt_layer_report>?,
                                   _ err: UnsafeMutablePointer<trigrt_error>?) -> trigrt_status {
-  guard let s = session(p) else { return report(err, .invalidArgument, "trigrt_session_report: session is NULL") }
+  guard let s = session(p) else {
+    return p == nil ? report(err, .invalidArgument, "trigrt_session_report: session is NULL")
+      : report(err, .misuse, "trigrt_session_report: the handle is not a live trigrt_session (destroyed, or another kind of pointer)")
+  }
   guard let out else { return report(err, .invalidArgument, "trigrt_session_report: out is NULL") }
   guard index >= 0, Int(index) < s.statsCount else {
     return report(err, .invalidArgument, "trigrt_session_report: index \(index) is outside 0..<\(s.statsCount)")
@@ -327,6 +368,11 @@ public func trigrt_session_report(_ p: OpaquePointer?, _ index: Int32, _ out: Un
 @_cdecl("trigrt_session_reset_report")
 public func trigrt_session_reset_report(_ p: OpaquePointer?) {
   session(p)?.resetStats()
+}
+
+@_cdecl("trigrt_session_report_nan_inputs")
+public func trigrt_session_report_nan_inputs(_ p: OpaquePointer?) -> UInt64 {
+  session(p)?.nanInputs ?? 0
 }
 
 // MARK: - Status and version

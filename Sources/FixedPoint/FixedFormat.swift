@@ -314,8 +314,9 @@ public struct ExactFormat: Hashable, Sendable, CustomStringConvertible {
   /// The smallest and largest numeric raw values, when they fit an `Int128`.
   public var rawRange: ClosedRange<Int128>? {
     guard fitsInInt128 else { return nil }
+    // Signed W = 128 (a product of two 64-bit formats) spans all of Int128; −(1 << 127) would trap.
     return isSigned
-      ? -(Int128(1) << (width - 1)) ... (width == 128 ? Int128.max : (Int128(1) << (width - 1)) - 1)
+      ? (width == 128 ? Int128.min : -(Int128(1) << (width - 1))) ... (width == 128 ? Int128.max : (Int128(1) << (width - 1)) - 1)
       : 0 ... (Int128(1) << width) - 1
   }
 

@@ -3,6 +3,7 @@
  * row at batch 1 and at batch 7 (float and f64) and compares with the goldens; then checks the
  * documented statuses for bad input and NULL pointers. */
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,7 +117,10 @@ static void check_bad_inputs(const char *dir) {
   trigrt_options o;
   trigrt_options_init(&o);
   trigrt_options_init(NULL);
-  CHECK(o.struct_size == sizeof o && o.mode == TRIGRT_MODE_FLOAT && o.precision_config == NULL, "options_init");
+  /* trigrt_options_init sets the version-1 fields only (16 bytes on LP64): the caps of version 2
+     keep their defaults because struct_size says they are absent */
+  CHECK(o.struct_size == offsetof(trigrt_options, precision_config) + sizeof(const char *) && o.mode == TRIGRT_MODE_FLOAT &&
+        o.precision_config == NULL, "options_init");
   /* options_init never writes past the version-1 fields: a canary after a v1-sized struct survives */
   unsigned char buf[64];
   memset(buf, 0xA5, sizeof buf);
@@ -126,6 +130,9 @@ static void check_bad_inputs(const char *dir) {
   memset(&o2, 0xA5, sizeof o2);
   TRIGRT_OPTIONS_INIT(&o2);
   CHECK(o2.struct_size == sizeof o2 && o2.mode == TRIGRT_MODE_FLOAT && o2.precision_config == NULL, "TRIGRT_OPTIONS_INIT");
+#ifdef TRIGRT_OPTIONS_HAVE_LIMITS
+  CHECK(o2.max_weight_bytes == TRIGRT_DEFAULT_MAX_WEIGHT_BYTES && o2.max_arena_bytes == TRIGRT_DEFAULT_MAX_ARENA_BYTES, "v2 defaults");
+#endif
   o.struct_size = 0;
   snprintf(p, sizeof p, "%s/missing.onnx", dir);
   CHECK(trigrt_model_load_file(p, &o, &m, &err) == TRIGRT_E_INVALID_ARGUMENT && strstr(err.message, "struct_size"), "bad struct_size: %s", err.message);

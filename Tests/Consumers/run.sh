@@ -31,6 +31,7 @@ g++ -std=c++17 "${cflags[@]}" -Wno-unused-function "$here/consumer_cpp.cpp" "${l
 gcc -std=c11 "${cflags[@]}" "$here/alloc_check.c" "${link[@]}" -o "$work/alloc_check"
 gcc -std=c11 "${cflags[@]}" -Wno-unused-function "$here/threads.c" "${link[@]}" -lpthread -o "$work/threads"
 gcc -std=c11 "${cflags[@]}" "$here/cpu_check.c" "${link[@]}" -o "$work/cpu_check"
+gcc -std=c11 "${cflags[@]}" "$here/hygiene.c" "${link[@]}" -o "$work/hygiene"
 # the header also compiles as C++ on its own, with the strictest warnings
 echo '#include "trigrt.h"
 #include "trigrt.hpp"
@@ -80,6 +81,8 @@ done
 run "$work/alloc_check" "${onnx[@]}"
 for ((i = 0; i < ${#models[@]}; i += 3)); do run "$work/threads" "${models[i]}" "${models[i+1]}"; done
 run "$work/hdr" || true
+# 10,000 load/destroy cycles leak nothing (RSS); RSS per extra session = trigrt_session_memory_size
+run "$work/hygiene" "$root/Models/jet_tagger.onnx" 10000
 # A CPU without AVX2/FMA, emulated: load must fail with TRIGRT_E_UNSUPPORTED_CPU (7), not SIGILL.
 command -v qemu-x86_64 >/dev/null || fail "qemu-x86_64 (Debian package qemu-user) is needed for the CPU check"
 echo -n "ok  emulated Nehalem (no AVX2/FMA): "; qemu-x86_64 -cpu Nehalem "$work/cpu_check" "${models[0]}" 7

@@ -189,7 +189,7 @@ struct PrecisionConfig {
   /// Reads and parses a config file.
   static func load(path: String) throws(TrigRTError) -> PrecisionConfig {
     let bytes: [UInt8]
-    do { bytes = try ONNXReader.readFile(path) } catch {
+    do { bytes = try ONNXReader.readFile(path, what: "a precision config") } catch {
       throw TrigRTError(error.code == .io ? .io : .precisionConfig, "precision config: \(error.message)")
     }
     return try parse(String(decoding: bytes, as: UTF8.self), source: path)

@@ -8,12 +8,13 @@ import Glibc
 /// format, then every count, index, dimension, data type and byte count is checked here before
 /// it is used. Corresponds to onnx.proto of onnx 1.23 (ONNX IR versions 3–14).
 enum ONNXReader {
-  /// Largest element count trigrt accepts for one constant (2^31): far above any trigger net,
-  /// small enough that sizes never overflow.
-  static let maxElements = 1 << 31
+  /// Largest element count trigrt accepts for one tensor (2^31): far above any trigger net,
+  /// small enough that sizes never overflow. The weight cap (`Limits.maxWeightBytes`) is lower.
+  static let maxElements = Limits.maxElements
 
-  /// Reads a whole file. Fails with `.io` (missing, unreadable, a directory) or `.malformed` (empty).
-  static func readFile(_ path: String) throws(TrigRTError) -> [UInt8] {
+  /// Reads a whole file. Fails with `.io` (missing, unreadable, a directory), `.malformed`
+  /// (empty) or `.limit` (over 2 GiB). `what` names the expected content in messages.
+  static func readFile(_ path: String, what: String = "an ONNX model") throws(TrigRTError) -> [UInt8] {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
     if fd < 0 {
       let reason = String(cString: strerror(errno))
@@ -24,8 +25,8 @@ enum ONNXReader {
     guard fstat(fd, &st) == 0 else { throw TrigRTError(.io, "cannot stat '\(path)': \(String(cString: strerror(errno)))") }
     guard (st.st_mode & S_IFMT) == S_IFREG else { throw TrigRTError(.io, "'\(path)' is not a regular file") }
     let size = Int(st.st_size)
-    guard size > 0 else { throw TrigRTError(.malformed, "'\(path)' is empty (0 bytes): not an ONNX model") }
-    guard size <= 1 << 31 else { throw TrigRTError(.unsupported, "'\(path)' is \(size) bytes; trigrt reads models up to 2 GiB") }
+    guard size > 0 else { throw TrigRTError(.malformed, "'\(path)' is empty (0 bytes): not \(what)") }
+    guard size <= 1 << 31 else { throw TrigRTError(.limit, "'\(path)' is \(size) bytes; trigrt reads files up to 2 GiB") }
     var bytes = [UInt8](repeating: 0, count: size)
     var done = 0
     let failed: Bool = bytes.withUnsafeMutableBytes { buf in
@@ -42,15 +43,18 @@ enum ONNXReader {
   }
 
   /// Parses model bytes. `source` names the file in messages.
-  static func parse(_ bytes: UnsafeRawBufferPointer, source: String) throws(TrigRTError) -> Graph {
+  static func parse(_ bytes: UnsafeRawBufferPointer, source: String, limits: Limits = Limits()) throws(TrigRTError) -> Graph {
     guard bytes.count > 0, let base = bytes.baseAddress else {
       throw TrigRTError(.malformed, "\(source): empty input (0 bytes): not an ONNX model")
     }
+    guard bytes.count <= 1 << 31 else { throw TrigRTError(.limit, "\(source): \(bytes.count) bytes; trigrt reads models up to 2 GiB") }
+    try WireCheck.check(bytes, source: source)   // protobuf-c recurses without a depth limit
     guard let model = onnx__model_proto__unpack(nil, bytes.count, base.assumingMemoryBound(to: UInt8.self)) else {
       throw TrigRTError(.malformed, "\(source): not a valid ONNX model (protobuf parse failed: truncated, corrupt or not ONNX, \(bytes.count) bytes)")
     }
     defer { onnx__model_proto__free_unpacked(model, nil) }
-    return try Reader(source: source).graph(of: model.pointee)
+    var reader = Reader(source: source, limits: limits)
+    return try reader.graph(of: model.pointee)
   }
 }
 
@@ -58,6 +62,9 @@ enum ONNXReader {
 /// pointer + count that is checked against NULL before it is touched.
 private struct Reader {
   let source: String
+  let limits: Limits
+  /// Elements of all constants read so far (against the weight cap).
+  var constantElements = 0
 
   func fail(_ code: Status, _ message: String) -> TrigRTError {
     TrigRTError(code, "\(source): \(message)")
@@ -69,8 +76,10 @@ private struct Reader {
   }
 
   /// A repeated message field as an array of pointers, checking every element.
-  func repeated<T>(_ p: UnsafeMutablePointer<UnsafeMutablePointer<T>?>?, _ n: Int, _ what: String) throws(TrigRTError) -> [UnsafeMutablePointer<T>] {
+  func repeated<T>(_ p: UnsafeMutablePointer<UnsafeMutablePointer<T>?>?, _ n: Int, _ what: String,
+                   limit: Int = Limits.maxGraphEntries) throws(TrigRTError) -> [UnsafeMutablePointer<T>] {
     if n == 0 { return [] }
+    guard n <= limit else { throw fail(.limit, "\(what): \(n) entries; trigrt reads at most \(limit)") }
     guard let p else { throw fail(.malformed, "\(what): \(n) entries declared but no data") }
     var out: [UnsafeMutablePointer<T>] = []
     out.reserveCapacity(n)
@@ -83,11 +92,23 @@ private struct Reader {
 
   func strings(_ p: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?, _ n: Int, _ what: String) throws(TrigRTError) -> [String] {
     if n == 0 { return [] }
+    guard n <= Limits.maxNodeArity else { throw fail(.limit, "\(what): \(n) entries; trigrt reads at most \(Limits.maxNodeArity)") }
     guard let p else { throw fail(.malformed, "\(what): \(n) entries declared but no data") }
-    return (0..<n).map { string(p[$0]) }
+    var out: [String] = []
+    out.reserveCapacity(n)
+    for i in 0..<n { out.append(try name(p[i], "\(what) #\(i)")) }
+    return out
   }
 
-  func graph(of model: Onnx__ModelProto) throws(TrigRTError) -> Graph {
+  /// A name (tensor, node, attribute): at most `Limits.maxStringBytes` bytes.
+  func name(_ p: UnsafeMutablePointer<CChar>?, _ what: String) throws(TrigRTError) -> String {
+    guard let p else { return "" }
+    let n = strnlen(p, Limits.maxStringBytes + 1)
+    guard n <= Limits.maxStringBytes else { throw fail(.limit, "\(what) is longer than \(Limits.maxStringBytes) bytes") }
+    return String(cString: p)
+  }
+
+  mutating func graph(of model: Onnx__ModelProto) throws(TrigRTError) -> Graph {
     let newest = Int64(ONNX__VERSION__IR_VERSION.rawValue)   // of the onnx.proto the reader was generated from
     if model.has_ir_version != 0 && (model.ir_version < 3 || model.ir_version > newest) {
       throw fail(.unsupported, "ONNX IR version \(model.ir_version) is not supported (trigrt reads IR versions 3 to \(newest))")
@@ -108,7 +129,7 @@ private struct Reader {
     }
     var initializers: [String: Constant] = [:]
     for (i, t) in try repeated(gp.initializer, gp.n_initializer, "graph initializer").enumerated() {
-      let name = string(t.pointee.name)
+      let name = try self.name(t.pointee.name, "the name of initializer #\(i)")
       guard !name.isEmpty else { throw fail(.malformed, "initializer #\(i) has no name") }
       guard initializers[name] == nil else { throw fail(.malformed, "initializer '\(name)' is defined twice") }
       initializers[name] = try constant(t.pointee, what: "initializer '\(name)'")
@@ -134,7 +155,7 @@ private struct Reader {
   }
 
   func valueInfo(_ v: Onnx__ValueInfoProto, what: String) throws(TrigRTError) -> ValueInfo {
-    let name = string(v.name)
+    let name = try self.name(v.name, "the name of \(what)")
     guard !name.isEmpty else { throw fail(.malformed, "\(what) has no name") }
     guard let tp = v.type else { return ValueInfo(name: name, elementType: nil, dims: nil) }
     guard tp.pointee.value_case == ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE, let tt = tp.pointee.tensor_type else {
@@ -143,7 +164,7 @@ private struct Reader {
     let elem: Int32? = tt.pointee.has_elem_type != 0 ? tt.pointee.elem_type : nil
     guard let shape = tt.pointee.shape else { return ValueInfo(name: name, elementType: elem, dims: nil) }
     var dims: [Dim] = []
-    for d in try repeated(shape.pointee.dim, shape.pointee.n_dim, "shape of '\(name)'") {
+    for d in try repeated(shape.pointee.dim, shape.pointee.n_dim, "shape of '\(name)'", limit: 64) {
       switch d.pointee.value_case {
       case ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE:
         let v = d.pointee.dim_value
@@ -160,16 +181,16 @@ private struct Reader {
     return ValueInfo(name: name, elementType: elem, dims: dims)
   }
 
-  func node(_ n: Onnx__NodeProto, index: Int) throws(TrigRTError) -> Node {
-    let opType = string(n.op_type)
-    let name = string(n.name)
+  mutating func node(_ n: Onnx__NodeProto, index: Int) throws(TrigRTError) -> Node {
+    let opType = try self.name(n.op_type, "the op_type of node #\(index)")
+    let name = try self.name(n.name, "the name of node #\(index)")
     let label = name.isEmpty ? "node #\(index)" : "node '\(name)'"
     guard !opType.isEmpty else { throw fail(.malformed, "\(label) has no op_type") }
     let inputs = try strings(n.input, n.n_input, "inputs of \(label)")
     let outputs = try strings(n.output, n.n_output, "outputs of \(label)")
     var attributes: [String: Attribute] = [:]
-    for a in try repeated(n.attribute, n.n_attribute, "attributes of \(label)") {
-      let an = string(a.pointee.name)
+    for a in try repeated(n.attribute, n.n_attribute, "attributes of \(label)", limit: Limits.maxNodeArity) {
+      let an = try self.name(a.pointee.name, "an attribute name of \(label)")
       guard !an.isEmpty else { throw fail(.malformed, "\(label) (\(opType)) has an attribute without a name") }
       guard attributes[an] == nil else { throw fail(.malformed, "\(label) (\(opType)) sets attribute '\(an)' twice") }
       if a.pointee.ref_attr_name != nil && !string(a.pointee.ref_attr_name).isEmpty {
@@ -177,27 +198,32 @@ private struct Reader {
       }
       attributes[an] = try attribute(a.pointee, what: "attribute '\(an)' of \(label) (\(opType))")
     }
-    return Node(name: name, opType: opType, domain: string(n.domain), inputs: inputs, outputs: outputs,
+    return Node(name: name, opType: opType, domain: try self.name(n.domain, "the domain of \(label)"), inputs: inputs, outputs: outputs,
                 attributes: attributes, index: index)
   }
 
-  func attribute(_ a: Onnx__AttributeProto, what: String) throws(TrigRTError) -> Attribute {
+  mutating func attribute(_ a: Onnx__AttributeProto, what: String) throws(TrigRTError) -> Attribute {
     var type = a.has_type != 0 ? a.type.rawValue : 0
     if type == 0 {   // very old exporters leave `type` unset: infer it from the field that is set
       if a.has_f != 0 { type = 1 } else if a.has_i != 0 { type = 2 } else if a.has_s != 0 { type = 3 }
       else if a.t != nil { type = 4 } else if a.n_floats > 0 { type = 6 } else if a.n_ints > 0 { type = 7 }
       else if a.n_strings > 0 { type = 8 }
     }
-    func bytesString(_ b: ProtobufCBinaryData) -> String {
+    func bytesString(_ b: ProtobufCBinaryData) throws(TrigRTError) -> String {
       guard b.len > 0, let d = b.data else { return "" }
+      guard b.len <= Limits.maxStringBytes else { throw fail(.limit, "\(what) is a string of \(b.len) bytes; trigrt reads at most \(Limits.maxStringBytes)") }
       return String(decoding: UnsafeBufferPointer(start: d, count: b.len), as: UTF8.self)
+    }
+    for (count, kind) in [(a.n_floats, "floats"), (a.n_ints, "ints"), (a.n_strings, "strings"), (a.n_tensors, "tensors"), (a.n_graphs, "graphs")]
+    where count > Limits.maxAttributeElements {
+      throw fail(.limit, "\(what) lists \(count) \(kind); trigrt reads attribute lists of up to \(Limits.maxAttributeElements) elements")
     }
     switch type {
     case 1: return .float(a.f)
     case 2:
       guard a.i >= Int64(Int32.min) * 4, a.i <= Int64(Int.max) / 4 else { throw fail(.malformed, "\(what) is out of range: \(a.i)") }
       return .int(Int(a.i))
-    case 3: return .string(bytesString(a.s))
+    case 3: return .string(try bytesString(a.s))
     case 4:
       guard let t = a.t else { throw fail(.malformed, "\(what) is a tensor attribute without a tensor") }
       return .tensor(try constant(t.pointee, what: what))
@@ -210,14 +236,16 @@ private struct Reader {
       return .ints(raw.map { Int($0) })
     case 8:
       if a.n_strings > 0 && a.strings == nil { throw fail(.malformed, "\(what): \(a.n_strings) strings declared but no data") }
-      return .strings((0..<a.n_strings).map { bytesString(a.strings[$0]) })
+      var list: [String] = []
+      for i in 0..<a.n_strings { list.append(try bytesString(a.strings[i])) }
+      return .strings(list)
     default:
       return .other(typeCode: Int32(type))
     }
   }
 
   /// A TensorProto as a Constant: data type, dimensions and byte counts all checked.
-  func constant(_ t: Onnx__TensorProto, what: String) throws(TrigRTError) -> Constant {
+  mutating func constant(_ t: Onnx__TensorProto, what: String) throws(TrigRTError) -> Constant {
     if t.segment != nil { throw fail(.unsupported, "\(what) is a segmented tensor; not supported") }
     if (t.has_data_location != 0 && t.data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL) || t.n_external_data > 0 {
       throw fail(.unsupported, "\(what) stores its data in an external file; trigrt reads self-contained models only (save the model with onnx.save(model, path, save_as_external_data=False))")
@@ -235,16 +263,24 @@ private struct Reader {
       guard d >= 0, d <= Int64(ONNXReader.maxElements) else { throw fail(.malformed, "\(what) has dimension \(d)") }
       dims.append(Int(d))
       let (c, o) = count.multipliedReportingOverflow(by: Int(d))
-      guard !o, c <= ONNXReader.maxElements else { throw fail(.unsupported, "\(what) has more than 2^31 elements") }
+      guard !o, c <= ONNXReader.maxElements else { throw fail(.limit, "\(what) has more than 2^31 elements") }
       count = c
     }
+    // The declared size must match the data actually in the file before anything is
+    // allocated for it, and fit the weight cap.
+    guard count <= limits.maxConstantElements else { throw limits.weightError(source, what, elements: count) }
+    let (total, over) = constantElements.addingReportingOverflow(count)
+    guard !over, total <= limits.maxConstantElements else {
+      throw limits.weightError(source, "the model's constants (up to \(what))", elements: over ? Int.max : total)
+    }
+    constantElements = total
     var values = [Double]()
-    values.reserveCapacity(count)
     if t.has_raw_data != 0 && t.raw_data.len > 0 {
       let expected = count * dtype.byteSize
       guard t.raw_data.len == expected, let data = t.raw_data.data else {
         throw fail(.malformed, "\(what): raw_data holds \(t.raw_data.len) bytes, but \(dims) \(dtype) needs \(expected)")
       }
+      values.reserveCapacity(count)
       let raw = UnsafeRawPointer(data)
       for i in 0..<count { values.append(Reader.decode(raw, i, dtype)) }
     } else {

@@ -17,9 +17,16 @@ enum ConstantFolding {
       var c = try const(0); c.dims = try Unsqueeze.foldedDims(node, c.dims, ctx); return c
     case .add, .sub, .mul, .div:
       try ctx.arity(node, inputs: 2...2)
-      let op = BinaryOp(rawValue: kind.rawValue)!
-      guard let r = Arithmetic.fold(op, try const(0), try const(1)) else {
-        throw ctx.fail(.shape, node, "cannot broadcast constants \(try const(0).dims) and \(try const(1).dims)")
+      guard let op = BinaryOp(rawValue: kind.rawValue) else { return nil }
+      let a = try const(0), b = try const(1)
+      guard let shape = Shapes.broadcast(a.dims, b.dims) else {
+        throw ctx.fail(.shape, node, "cannot broadcast constants \(a.dims) and \(b.dims)")
+      }
+      // Broadcasting can make the result far larger than both inputs: check before computing.
+      guard let n = Shapes.checkedCount(shape) else { throw ctx.fail(.limit, node, "folded result \(shape) has more than 2^31 elements") }
+      try ctx.checkConstantBudget(node, adding: n)
+      guard let r = Arithmetic.fold(op, a, b) else {
+        throw ctx.fail(.shape, node, "cannot broadcast constants \(a.dims) and \(b.dims)")
       }
       return r
     case .transpose:
@@ -28,7 +35,15 @@ enum ConstantFolding {
       return try Pad.fold(node, try const(0), ctx)
     case .concat:
       var cs: [Constant] = []
-      for i in 0..<node.inputs.count { cs.append(try const(i)) }
+      var n = 0
+      for i in 0..<node.inputs.count {
+        let c = try const(i)
+        let (t, o) = n.addingReportingOverflow(c.count)
+        guard !o else { throw ctx.fail(.limit, node, "folded result has more than 2^63 elements") }
+        n = t
+        cs.append(c)
+      }
+      try ctx.checkConstantBudget(node, adding: n)   // one input listed many times multiplies its size
       return try Concat.fold(node, cs, ctx)
     case .cast:
       return try Cast.fold(node, try const(0), ctx)

@@ -95,6 +95,11 @@ let supportedOpsets = 9...21
 struct LoweringContext {
   let source: String
   let opset: Int
+  var limits = Limits()
+  /// Elements of every constant value so far (initialisers and folded), against the weight cap.
+  var constantElements = 0
+  /// The first node (label) that outputs each name, for the message about a cycle.
+  var producers: [String: String] = [:]
   var values: [Value] = []
   var layers: [Layer] = []
   var byName: [String: Int] = [:]
@@ -130,6 +135,9 @@ struct LoweringContext {
       throw fail(.malformed, node, "input \(i) (\(role)) is missing")
     }
     guard let id = byName[node.inputs[i]] else {
+      if let p = producers[node.inputs[i]] {
+        throw fail(.malformed, node, "input '\(node.inputs[i])' is produced by \(p), which is not earlier in the graph: the graph has a cycle or is not in topological order")
+      }
       throw fail(.malformed, node, "input '\(node.inputs[i])' is not a graph input, an initialiser or the output of an earlier node")
     }
     return id
@@ -158,11 +166,13 @@ struct LoweringContext {
     return try constantInput(node, i, role)
   }
 
-  /// Input `i` as a batched (run-time) value.
+  /// Input `i` as a batched (run-time) value. A constant here is the file's choice (an op
+  /// without a load-time folding rule, or a constant beside a computed optional input), not a
+  /// bug: `.unsupported`.
   func batchedInput(_ node: Node, _ i: Int, _ role: String) throws(TrigRTError) -> Int {
     let id = try input(node, i, role)
     guard values[id].isBatched else {
-      throw fail(.internal, node, "input \(i) (\(role)) is a constant; it should have been folded")
+      throw fail(.unsupported, node, "input \(i) (\(role), '\(node.inputs[i])') is a constant; trigrt evaluates \(node.opType) on run-time values only (its constant inputs are not folded at load time)")
     }
     return id
   }
@@ -232,8 +242,19 @@ struct LoweringContext {
     try define(node.outputs[0], Value(name: "", shape: shape, isBatched: true, constant: nil, aliasOf: input), by: node)
   }
 
+  /// Fails with `.limit` unless `elements` more constant elements fit the weight cap. Folding
+  /// calls it before computing a result that can be larger than its inputs (broadcasting).
+  func checkConstantBudget(_ node: Node, adding elements: Int) throws(TrigRTError) {
+    let (t, o) = constantElements.addingReportingOverflow(elements)
+    guard !o, t <= limits.maxConstantElements else {
+      throw limits.weightError(source, "\(node.label): the model's constants with this folded result", elements: o ? Int.max : t)
+    }
+  }
+
   /// Records a folded constant output.
   mutating func constant(_ node: Node, _ c: Constant) throws(TrigRTError) {
+    try checkConstantBudget(node, adding: c.count)
+    constantElements += c.count
     try define(node.outputs[0], Value(name: "", shape: c.dims, isBatched: false, constant: c, aliasOf: nil), by: node)
   }
 
@@ -242,7 +263,7 @@ struct LoweringContext {
     for d in shape {
       guard d >= 0 else { throw fail(.shape, node, "negative output dimension in \(shape)") }
       let (p, o) = n.multipliedReportingOverflow(by: d)
-      guard !o, p <= ONNXReader.maxElements else { throw fail(.unsupported, node, "output \(shape) has more than 2^31 elements per sample") }
+      guard !o, p <= ONNXReader.maxElements else { throw fail(.limit, node, "output \(shape) has more than 2^31 elements per sample") }
       n = p
     }
     guard n > 0 else { throw fail(.unsupported, node, "output \(shape) is empty (a zero dimension)") }
@@ -252,11 +273,12 @@ struct LoweringContext {
 enum Lowering {
   /// Lowers a graph. `domains` are the custom domains whose ops a later stage handles (QONNX);
   /// in float mode they are none.
-  static func lower(_ g: Graph, source: String) throws(TrigRTError) -> LoweredGraph {
+  static func lower(_ g: Graph, source: String, limits: Limits = Limits()) throws(TrigRTError) -> LoweredGraph {
     guard supportedOpsets.contains(g.opset) else {
       throw TrigRTError(.unsupported, "\(source): default-domain opset \(g.opset) is not supported; trigrt supports opsets \(supportedOpsets.lowerBound) to \(supportedOpsets.upperBound)")
     }
     var ctx = LoweringContext(source: source, opset: g.opset)
+    ctx.limits = limits
     guard !g.inputs.isEmpty else { throw TrigRTError(.malformed, "\(source): the graph has no inputs") }
     for info in g.inputs {
       guard let dims = info.dims else {
@@ -278,6 +300,9 @@ enum Lowering {
         guard v > 0 else { throw TrigRTError(.shape, "\(source): graph input '\(info.name)' has dimension \(i) of size 0") }
         sample.append(v)
       }
+      guard Shapes.checkedCount(sample) != nil else {
+        throw TrigRTError(.limit, "\(source): graph input '\(info.name)' has \(sample) elements per sample, more than 2^31")
+      }
       if case .value(let b) = dims[0], b == 0 {
         throw TrigRTError(.shape, "\(source): graph input '\(info.name)' declares batch dimension 0")
       }
@@ -288,6 +313,10 @@ enum Lowering {
     }
     for (name, c) in g.initializers.sorted(by: { $0.key < $1.key }) where ctx.byName[name] == nil {
       ctx.byName[name] = ctx.add(Value(name: name, shape: c.dims, isBatched: false, constant: c, aliasOf: nil))
+      ctx.constantElements += c.count   // the reader kept their sum within the cap
+    }
+    for node in g.nodes {
+      for o in node.outputs where !o.isEmpty && ctx.producers[o] == nil { ctx.producers[o] = node.label }
     }
     for node in g.nodes {
       let domain = node.domain

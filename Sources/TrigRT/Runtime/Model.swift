@@ -14,15 +14,26 @@ public enum Mode: Int32, Sendable {
 public struct LoadOptions: Sendable {
   public var mode: Mode
   public var precisionConfig: String?
-  public init(mode: Mode = .float, precisionConfig: String? = nil) {
+  /// The weight and arena caps (`trigrt_options.max_weight_bytes` / `max_arena_bytes`).
+  public var limits: Limits
+  public init(mode: Mode = .float, precisionConfig: String? = nil, limits: Limits = Limits()) {
     self.mode = mode
     self.precisionConfig = precisionConfig
+    self.limits = limits
   }
 }
 
 /// A loaded, validated and planned model. Immutable after `load`; share it across threads.
 /// Corresponds to `trigrt_model`.
 public final class Model: @unchecked Sendable {
+  /// `Model.liveMagic` while the C handle is valid, `deadMagic` once trigrt_model_destroy ran.
+  /// It must stay the first stored property: the C ABI reads it at a fixed offset
+  /// (`handleMagicOffset`) before it treats a pointer as a model (a test checks the layout).
+  var handleMagic: UInt64 = Model.liveMagic
+  /// Sessions alive that were created from this model (they keep it alive).
+  let liveSessions: UnsafeMutablePointer<Int64>
+  /// The caps the model was loaded with; session creation applies the arena cap.
+  public let limits: Limits
   public let source: String
   public let mode: Mode
   public let inputs: [TensorInfo]
@@ -32,7 +43,10 @@ public final class Model: @unchecked Sendable {
   let inputCNames: [UnsafeMutablePointer<CChar>]
   let outputCNames: [UnsafeMutablePointer<CChar>]
 
-  init(source: String, mode: Mode, inputs: [TensorInfo], outputs: [TensorInfo], plan: Plan) {
+  init(source: String, mode: Mode, inputs: [TensorInfo], outputs: [TensorInfo], plan: Plan, limits: Limits = Limits()) {
+    liveSessions = .allocate(capacity: 1)
+    liveSessions.initialize(to: 0)
+    self.limits = limits
     self.source = source
     self.mode = mode
     self.inputs = inputs
@@ -52,11 +66,52 @@ public final class Model: @unchecked Sendable {
   public func reportCFormat(_ i: Int) -> UnsafePointer<CChar> { UnsafePointer(reportCFormats[i]) }
 
   deinit {
+    handleMagic = Model.deadMagic
+    liveSessions.deallocate()
     for p in inputCNames { free(p) }
     for p in outputCNames { free(p) }
     for p in reportCNames { free(p) }
     for p in reportCFormats { free(p) }
   }
+
+  // MARK: The C handle
+
+  static let liveMagic: UInt64 = 0x6C65_646F_6D74_7274   // "trtmodel"
+  static let deadMagic: UInt64 = 0x6C65_646F_6D64_6165   // "eadmodel"
+  /// Byte offset of `handleMagic` in the object (after Swift's 16-byte object header).
+  public static let handleMagicOffset = 16
+
+  /// The model behind a C handle, or nil when `p` is not a live model handle (a destroyed model
+  /// that sessions still keep alive, a session handle passed as a model, …). Reads one word at
+  /// `p`; `p` must point to readable memory (a handle freed by trigrt_model_destroy and not kept
+  /// alive is undefined behaviour, as any use after free).
+  @inline(__always)
+  public static func fromHandle(_ p: UnsafeRawPointer) -> Model? {
+    let magic = trigrtsupport_load_u64(UnsafeMutableRawPointer(mutating: p + handleMagicOffset).assumingMemoryBound(to: UInt64.self))
+    guard magic == liveMagic else { return nil }
+    return Unmanaged<Model>.fromOpaque(p).takeUnretainedValue()
+  }
+
+  /// What a pointer that is not a live model is, for messages.
+  public static func describeHandle(_ p: UnsafeRawPointer) -> String {
+    let magic = UnsafeRawPointer(p + handleMagicOffset).loadUnaligned(as: UInt64.self)
+    if magic == deadMagic { return "the model was already destroyed (trigrt_model_destroy)" }
+    if magic == Session.liveMagic || magic == Session.deadMagic { return "the pointer is a trigrt_session, not a trigrt_model" }
+    return "the pointer is not a trigrt_model (or the model was destroyed)"
+  }
+
+  /// Marks the C handle destroyed (trigrt_model_destroy): later calls with it are refused; the
+  /// object itself lives on while sessions hold it. Returns false if it already was.
+  public func invalidateHandle() -> Bool {
+    withUnsafeMutablePointer(to: &handleMagic) { p in
+      guard trigrtsupport_load_u64(p) == Model.liveMagic else { return false }
+      trigrtsupport_store_u64(p, Model.deadMagic)
+      return true
+    }
+  }
+
+  /// Number of sessions alive that were created from this model.
+  public var sessionCount: Int { Int(trigrtsupport_load(liveSessions)) }
 
   /// NUL-terminated names for the C ABI, valid while the model lives.
   public func inputCName(_ i: Int) -> UnsafePointer<CChar> { UnsafePointer(inputCNames[i]) }
@@ -110,11 +165,15 @@ public final class Model: @unchecked Sendable {
   public static func load(bytes: UnsafeRawBufferPointer, source: String = "<memory>",
                           options: LoadOptions = LoadOptions()) throws(TrigRTError) -> Model {
     try checkCPU()
-    let graph = try ONNXReader.parse(bytes, source: source)
+    let limits = options.limits
+    guard limits.maxWeightBytes > 0, limits.maxArenaBytes > 0 else {
+      throw TrigRTError(.invalidArgument, "\(source): the weight and arena caps must be positive")
+    }
+    let graph = try ONNXReader.parse(bytes, source: source, limits: limits)
     if options.mode == .float, let cfg = options.precisionConfig {
       throw TrigRTError(.invalidArgument, "\(source): a precision config ('\(cfg)') applies to fixed mode; load with TRIGRT_MODE_FIXED (CLI: --fixed)")
     }
-    var lowered = try Lowering.lower(graph, source: source)
+    var lowered = try Lowering.lower(graph, source: source, limits: limits)
     let plan: Plan
     if options.mode == .fixed {
       let isQONNX = lowered.layers.contains { if case .quant = $0.op { return true } else { return false } }
@@ -138,8 +197,14 @@ public final class Model: @unchecked Sendable {
       Fusion.fuseFloat(&lowered)
       plan = try Planner.build(lowered, source: source)
     }
+    guard plan.store.bytes <= limits.maxWeightBytes else {
+      throw TrigRTError(.limit, "\(source): the planned constants take \(Limits.describe(bytes: plan.store.bytes)); the weight cap is \(Limits.describe(bytes: limits.maxWeightBytes)) (trigrt_options.max_weight_bytes)")
+    }
+    guard let arena1 = plan.arenaBytes(maxBatch: 1), arena1 <= limits.maxArenaBytes else {
+      throw TrigRTError(.limit, "\(source): one sample needs \(plan.arenaBytes(maxBatch: 1).map { Limits.describe(bytes: $0) } ?? "more than 2^63 bytes") of arena; the arena cap is \(Limits.describe(bytes: limits.maxArenaBytes)) (trigrt_options.max_arena_bytes)")
+    }
     let ins = lowered.inputs.map { TensorInfo(name: lowered.values[$0].name, shape: lowered.values[$0].shape) }
     let outs = lowered.outputs.enumerated().map { TensorInfo(name: lowered.outputNames[$0.offset], shape: lowered.values[$0.element].shape) }
-    return Model(source: source, mode: options.mode, inputs: ins, outputs: outs, plan: plan)
+    return Model(source: source, mode: options.mode, inputs: ins, outputs: outs, plan: plan, limits: limits)
   }
 }

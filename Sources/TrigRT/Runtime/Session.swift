@@ -1,10 +1,24 @@
+import CSupport
 import FixedPoint
-/// A plan bound to one arena. Created with one allocation (this object: header, slot table and
-/// arena in one block); `run` allocates nothing, locks nothing and cannot trap: it checks its
-/// arguments, binds the caller's buffers to the input and output slots and executes the steps.
-/// Corresponds to `trigrt_session`. One thread at a time.
+#if canImport(Glibc)
+import Glibc
+#endif
+/// A plan bound to one arena. Created with two allocations: this object (header, slot table and
+/// report counters: `Session.overheadBytes(slots:stats:)`) and the arena (64-byte aligned,
+/// `Plan.arenaBytes(maxBatch:)`, zeroed), so that an arena that does not fit in memory is
+/// `TRIGRT_E_OUT_OF_MEMORY`, not a crash. `run` allocates nothing, locks nothing and cannot trap:
+/// it checks its arguments, binds the caller's buffers to the input and output slots and executes
+/// the steps. Corresponds to `trigrt_session`. One thread at a time; debug builds (and builds
+/// with `-D TRIGRT_CHECKS`) detect a second thread entering `run` and refuse it.
 
 public struct SessionHeader {
+  /// `Session.liveMagic` until the session is released. First field: the C ABI reads it at a
+  /// fixed offset before it treats a pointer as a session.
+  var magic: UInt64
+  /// 1 while a run is in progress (debug builds and TRIGRT_CHECKS only).
+  var busy: Int32
+  /// Fixed mode, while reporting: NaN values among the inputs converted since the last reset.
+  var nanInputs: UInt64
   let model: Model
   /// The model's plan, read on the run path without retaining it (the session owns `model`).
   unowned(unsafe) let plan: Plan
@@ -27,9 +41,19 @@ public enum RunFailure: Sendable, Equatable {
   case nullOutput(Int)
   case batch(Int, max: Int)
 
+  /// Input `input`'s buffer overlaps output `output`'s (both sized for the batch).
+  case aliasing(input: Int, output: Int)
+  /// Two outputs' buffers overlap.
+  case outputsOverlap(Int, Int)
+  /// Another thread is running this session (detected in debug builds).
+  case busy
+  /// The handle is not a live session (destroyed, or another kind of pointer).
+  case notASession
+
   public var status: Status {
     switch self {
     case .batch: return .batch
+    case .busy, .notASession: return .misuse
     default: return .invalidArgument
     }
   }
@@ -39,7 +63,39 @@ public final class Session: ManagedBuffer<SessionHeader, UInt8> {
   /// The header, by pointer: reading its fields this way copies (and retains) nothing.
   @inline(__always) var h: UnsafeMutablePointer<SessionHeader> { withUnsafeMutablePointerToHeader { $0 } }
 
-  /// Creates a session for batches up to `maxBatch`. The only allocation the session makes.
+  static let liveMagic: UInt64 = 0x6E6F_6973_7365_7374   // "tsession"
+  static let deadMagic: UInt64 = 0x6E6F_6973_7365_6164   // "dassion"
+  /// Byte offset of `SessionHeader.magic` in the object (after Swift's 16-byte object header).
+  public static let handleMagicOffset = 16
+
+  /// The session behind a C handle, or nil when `p` is not a live session. Reads one word at `p`
+  /// (a session handle used after trigrt_session_destroy is undefined behaviour, as any use
+  /// after free; while the memory is not reused this check catches it).
+  @inline(__always)
+  public static func fromHandle(_ p: UnsafeRawPointer) -> Session? {
+    let magic = trigrtsupport_load_u64(UnsafeMutableRawPointer(mutating: p + handleMagicOffset).assumingMemoryBound(to: UInt64.self))
+    guard magic == liveMagic else { return nil }
+    return Unmanaged<Session>.fromOpaque(p).takeUnretainedValue()
+  }
+
+  /// Bytes of this object beyond the arena: Swift's object header and the session header, the
+  /// slot table and the report counters, with the 64-byte alignment padding. The RSS a session
+  /// adds is its arena plus this (plus malloc's own few bytes per block).
+  public static func overheadBytes(slots: Int, stats: Int) -> Int {
+    let header = align(16 + MemoryLayout<SessionHeader>.stride, 16)
+    return header + 64 + align(max(slots, 1) * MemoryLayout<UnsafeMutableRawPointer>.stride, 64)
+      + align(max(stats, 1) * MemoryLayout<LayerStats>.stride, 64)
+  }
+
+  /// What one session of `model` with `maxBatch` allocates in all: arena + overhead; nil on overflow.
+  public static func memoryBytes(model: Model, maxBatch: Int) -> Int? {
+    let plan = model.plan
+    guard let arena = plan.arenaBytes(maxBatch: maxBatch) else { return nil }
+    let (t, o) = arena.addingReportingOverflow(overheadBytes(slots: plan.bindings.count, stats: plan.fixed?.statsCount ?? 0))
+    return o ? nil : t
+  }
+
+  /// Creates a session for batches up to `maxBatch`: the object and the arena.
   public static func make(model: Model, maxBatch: Int) throws(TrigRTError) -> Session {
     guard maxBatch >= 1 else { throw TrigRTError(.invalidArgument, "max_batch must be at least 1") }
     let plan = model.plan
@@ -47,24 +103,30 @@ public final class Session: ManagedBuffer<SessionHeader, UInt8> {
     let slotBytes = align(max(slotCount, 1) * MemoryLayout<UnsafeMutableRawPointer>.stride, 64)
     let statsCount = plan.fixed?.statsCount ?? 0
     let statsBytes = align(max(statsCount, 1) * MemoryLayout<LayerStats>.stride, 64)
-    guard maxBatch <= 1 << 24, let arenaBytes = plan.arenaBytes(maxBatch: maxBatch), arenaBytes <= 1 << 40 else {
-      throw TrigRTError(.batch, "max_batch \(maxBatch) needs more arena memory than trigrt allocates")
+    let cap = model.limits.maxArenaBytes
+    guard let arenaBytes = plan.arenaBytes(maxBatch: maxBatch), arenaBytes <= cap else {
+      let need = plan.arenaBytes(maxBatch: maxBatch).map { Limits.describe(bytes: $0) } ?? "more than 2^63 bytes"
+      throw TrigRTError(.limit, "max_batch \(maxBatch) needs \(need) of arena; the arena cap is \(Limits.describe(bytes: cap)) (trigrt_options.max_arena_bytes when loading)")
     }
-    let total = 64 + slotBytes + statsBytes + arenaBytes
+    var arenaRaw: UnsafeMutableRawPointer? = nil
+    guard posix_memalign(&arenaRaw, 64, max(arenaBytes, 64)) == 0, let arena = arenaRaw else {
+      throw TrigRTError(.outOfMemory, "max_batch \(maxBatch): cannot allocate \(Limits.describe(bytes: arenaBytes)) of arena")
+    }
+    let total = 64 + slotBytes + statsBytes
     let buffer = Session.create(minimumCapacity: total) { buf in
       buf.withUnsafeMutablePointerToElements { base in
         let raw = UnsafeMutableRawPointer(base)
-        let aligned = UnsafeMutableRawPointer(bitPattern: (UInt(bitPattern: raw) + 63) & ~UInt(63))!
+        let aligned = raw + Int((64 - UInt(bitPattern: raw) % 64) % 64)
         let slots = aligned.bindMemory(to: UnsafeMutableRawPointer.self, capacity: max(slotCount, 1))
         let stats = (aligned + slotBytes).bindMemory(to: LayerStats.self, capacity: max(statsCount, 1))
-        let arena = aligned + slotBytes + statsBytes
-        return SessionHeader(model: model, plan: plan, maxBatch: maxBatch, slots: slots, arena: arena, stats: stats,
-                             statsCount: statsCount, reporting: false)
+        return SessionHeader(magic: Session.liveMagic, busy: 0, nanInputs: 0, model: model, plan: plan, maxBatch: maxBatch,
+                             slots: slots, arena: arena, stats: stats, statsCount: statsCount, reporting: false)
       }
     }
     let s = unsafeDowncast(buffer, to: Session.self)
     let h = s.h
-    h.pointee.arena.initializeMemory(as: UInt8.self, repeating: 0, count: arenaBytes)
+    _ = trigrtsupport_add(model.liveSessions, 1)
+    h.pointee.arena.initializeMemory(as: UInt8.self, repeating: 0, count: max(arenaBytes, 64))
     h.pointee.stats.initialize(repeating: LayerStats(), count: max(statsCount, 1))
     for (i, b) in plan.bindings.enumerated() {
       let a = h.pointee.arena
@@ -78,8 +140,27 @@ public final class Session: ManagedBuffer<SessionHeader, UInt8> {
     return s
   }
 
+  deinit {
+    let hp = h
+    trigrtsupport_store_u64(&hp.pointee.magic, Session.deadMagic)
+    free(hp.pointee.arena)
+    _ = trigrtsupport_add(hp.pointee.model.liveSessions, -1)
+  }
+
+  /// Marks the handle dead before the release that frees the session (trigrt_session_destroy),
+  /// so a second destroy of a session that is still referenced elsewhere is refused.
+  public func invalidateHandle() -> Bool {
+    let hp = h
+    guard trigrtsupport_load_u64(&hp.pointee.magic) == Session.liveMagic else { return false }
+    trigrtsupport_store_u64(&hp.pointee.magic, Session.deadMagic)
+    return true
+  }
+
   public var model: Model { header.model }
   public var maxBatch: Int { h.pointee.maxBatch }
+
+  /// Fixed mode, while reporting: NaN input values converted since the last reset.
+  public var nanInputs: UInt64 { h.pointee.nanInputs }
 
   // MARK: Overflow report (fixed mode)
 
@@ -96,10 +177,14 @@ public final class Session: ManagedBuffer<SessionHeader, UInt8> {
 
   public func resetStats() {
     h.pointee.stats.update(repeating: LayerStats(), count: max(h.pointee.statsCount, 1))
+    h.pointee.nanInputs = 0
   }
 
+  /// Checks the arguments of a run: pointers, batch, and that no output buffer overlaps an
+  /// input or another output (`elementSize` bytes per value). Allocation-free; O(inputs ×
+  /// outputs + outputs²) comparisons.
   @inline(__always)
-  func check(_ inputs: UnsafeRawPointer?, _ outputs: UnsafeRawPointer?, _ batch: Int) -> RunFailure? {
+  func check(_ inputs: UnsafeRawPointer?, _ outputs: UnsafeRawPointer?, _ batch: Int, elementSize: Int) -> RunFailure? {
     let plan = h.pointee.plan
     guard let inputs else { return .nullInputs }
     guard let outputs else { return .nullOutputs }
@@ -109,7 +194,39 @@ public final class Session: ManagedBuffer<SessionHeader, UInt8> {
     for j in 0..<plan.outputPorts.count where outs[j] == nil { return .nullOutput(j) }
     let maxBatch = h.pointee.maxBatch
     guard batch >= 1, batch <= maxBatch else { return .batch(batch, max: maxBatch) }
+    // Byte ranges [start, start + batch·count·size): batch ≤ max_batch and the counts are
+    // bounded at load, so the products cannot overflow; wrapping arithmetic all the same.
+    @inline(__always) func range(_ p: UnsafeRawPointer?, _ count: Int) -> (UInt, UInt) {
+      let s = UInt(bitPattern: p)
+      return (s, s &+ UInt(bitPattern: batch &* count &* elementSize))
+    }
+    let inPorts = plan.inputPorts, outPorts = plan.outputPorts
+    for j in 0..<outPorts.count {
+      let (os, oe) = range(outs[j], outPorts[j].count)
+      for i in 0..<inPorts.count {
+        let (s, e) = range(ins[i], inPorts[i].count)
+        if os < e && s < oe { return .aliasing(input: i, output: j) }
+      }
+      for k in 0..<j {
+        let (s, e) = range(outs[k], outPorts[k].count)
+        if os < e && s < oe { return .outputsOverlap(k, j) }
+      }
+    }
     return nil
+  }
+
+  /// Counts NaN values among the inputs (fixed mode, while reporting; not on the fast path).
+  @inline(__always)
+  func countNaNs<T: BinaryFloatingPoint>(_ inputs: UnsafePointer<UnsafePointer<T>?>, batch: Int, _: T.Type) {
+    let hp = h
+    guard hp.pointee.reporting else { return }
+    let plan = hp.pointee.plan
+    var n: UInt64 = 0
+    for i in 0..<plan.inputPorts.count {
+      guard let x = inputs[i] else { continue }
+      for e in 0..<(batch &* plan.inputPorts[i].count) where x[e].isNaN { n &+= 1 }
+    }
+    hp.pointee.nanInputs &+= n
   }
 
   @inline(__always)
@@ -207,10 +324,15 @@ public final class Session: ManagedBuffer<SessionHeader, UInt8> {
   /// Runs `batch` samples on float buffers. Corresponds to `trigrt_session_run`.
   public func run(inputs: UnsafePointer<UnsafePointer<Float>?>?, outputs: UnsafePointer<UnsafeMutablePointer<Float>?>?,
                   batch: Int) -> RunFailure? {
-    if let f = check(UnsafeRawPointer(inputs), UnsafeRawPointer(outputs), batch) { return f }
+    if let f = check(UnsafeRawPointer(inputs), UnsafeRawPointer(outputs), batch, elementSize: 4) { return f }
     let hp = h
+    #if DEBUG || TRIGRT_CHECKS
+    guard trigrtsupport_try_enter(&hp.pointee.busy) != 0 else { return .busy }
+    defer { trigrtsupport_leave(&hp.pointee.busy) }
+    #endif
     let plan = hp.pointee.plan
     if let qz = plan.quantizers, let cv = plan.converters {
+      countNaNs(inputs!, batch: batch, Float.self)
       bindFixedInputs(qz, batch: batch, inputs!)
       bindStagedOutputs()
       execute(batch)
@@ -228,10 +350,15 @@ public final class Session: ManagedBuffer<SessionHeader, UInt8> {
   /// mode the inputs are rounded to float in staging regions and the outputs widened.
   public func runF64(inputs: UnsafePointer<UnsafePointer<Double>?>?, outputs: UnsafePointer<UnsafeMutablePointer<Double>?>?,
                      batch: Int) -> RunFailure? {
-    if let f = check(UnsafeRawPointer(inputs), UnsafeRawPointer(outputs), batch) { return f }
+    if let f = check(UnsafeRawPointer(inputs), UnsafeRawPointer(outputs), batch, elementSize: 8) { return f }
     let hp = h
+    #if DEBUG || TRIGRT_CHECKS
+    guard trigrtsupport_try_enter(&hp.pointee.busy) != 0 else { return .busy }
+    defer { trigrtsupport_leave(&hp.pointee.busy) }
+    #endif
     let plan = hp.pointee.plan
     if let qz = plan.quantizers, let cv = plan.converters {
+      countNaNs(inputs!, batch: batch, Double.self)
       bindFixedInputs(qz, batch: batch, load: { q, i, e in q.pointee.quantize(inputs![i]![e]) })
       bindStagedOutputs()
       execute(batch)

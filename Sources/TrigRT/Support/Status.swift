@@ -11,6 +11,8 @@ public enum Status: Int32, Sendable, CaseIterable {
   case outOfMemory = 8
   case precisionConfig = 9
   case `internal` = 10
+  case limit = 11
+  case misuse = 12
 
   /// The static text `trigrt_status_string` returns.
   public var text: StaticString {
@@ -26,6 +28,8 @@ public enum Status: Int32, Sendable, CaseIterable {
     case .outOfMemory: return "out of memory"
     case .precisionConfig: return "invalid precision config"
     case .internal: return "internal error"
+    case .limit: return "limit exceeded"
+    case .misuse: return "API misuse"
     }
   }
 }

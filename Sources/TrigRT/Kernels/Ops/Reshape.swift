@@ -46,7 +46,10 @@ enum Reshape {
     guard unknown.count <= 1, dims.allSatisfy({ $0 >= -1 }) else {
       throw ctx.fail(.shape, node, "target shape \(dims) is invalid (at most one -1, no other negative dimension)")
     }
-    let known = dims.filter { $0 != -1 }.reduce(1, *)
+    // The file's dimensions can multiply past Int (fuzz_load_float: [-1, 2^63-1, 3]).
+    guard let known = Shapes.checkedCount(dims.filter { $0 != -1 }) else {
+      throw ctx.fail(.shape, node, "cannot reshape \(what) (\(count) elements per sample) to \(dims): more than 2^31 elements")
+    }
     if let u = unknown.first {
       guard known > 0, count % known == 0 else { throw ctx.fail(.shape, node, "cannot reshape \(what) (\(count) elements per sample) to \(dims)") }
       out[u] = count / known

@@ -1,0 +1,321 @@
+import Testing
+@testable import TrigRT
+
+/// Hostile files: each size, name or structure a file can get wrong gives its status and a
+/// message that names the problem, before anything large is allocated.
+@Suite struct LimitsTests {
+  func load(_ bytes: [UInt8], _ options: LoadOptions = LoadOptions()) -> Result<Model, TrigRTError> {
+    bytes.withUnsafeBytes { b in Result { () throws(TrigRTError) in try Model.load(bytes: b, options: options) } }
+  }
+
+  func expectFailure(_ bytes: [UInt8], _ code: Status, _ needle: String, _ options: LoadOptions = LoadOptions(),
+                     sourceLocation: SourceLocation = #_sourceLocation) {
+    switch load(bytes, options) {
+    case .success: Issue.record("loaded; expected \(code) '\(needle)'", sourceLocation: sourceLocation)
+    case .failure(let e):
+      #expect(e.code == code, "\(e.code): \(e.message)", sourceLocation: sourceLocation)
+      #expect(e.message.contains(needle), "'\(e.message)' lacks '\(needle)'", sourceLocation: sourceLocation)
+    }
+  }
+
+  /// x [N, 4] · W [4, k] → y, with W given by `w`.
+  func matmul(_ w: PB, k: Int64 = 3, opset: Int64 = 13) -> [UInt8] {
+    ONNX.model(ONNX.graph(nodes: [ONNX.node("MatMul", ["x", "W"], ["y"], name: "mm")],
+                          inputs: [ONNX.value("x", sample: [4])], outputs: [ONNX.value("y", sample: [k])], initializers: [w]), opset: opset)
+  }
+
+  @Test func theBuilderMakesValidModels() throws {
+    guard case .success(let m) = load(ONNX.relu()) else { Issue.record("relu did not load"); return }
+    #expect(m.inputs[0].shape == [4])
+    let w = ONNX.tensor("W", dims: [4, 3], floats: (0..<12).map { Float($0) })
+    guard case .success = load(matmul(w)) else { Issue.record("matmul did not load"); return }
+  }
+
+  // MARK: Declared sizes against the data in the file
+
+  @Test func declaredSizesLargerThanTheData() {
+    expectFailure(matmul(ONNX.tensor("W", dims: [4, 3], floats: [1, 2, 3])), .malformed, "float_data holds 3 values, but dims [4, 3] need 12")
+    expectFailure(matmul(ONNX.tensor("W", dims: [4, 3], raw: [UInt8](repeating: 0, count: 8))), .malformed, "raw_data holds 8 bytes, but [4, 3] float needs 48")
+    // 16 M elements declared, 12 present: refused before anything is allocated for them
+    expectFailure(matmul(ONNX.tensor("W", dims: [1 << 12, 1 << 12], floats: [Float](repeating: 0, count: 12))), .malformed, "float_data holds 12 values")
+    // more than the weight cap declared: the cap is checked first
+    expectFailure(matmul(ONNX.tensor("W", dims: [1 << 30, 2], raw: [1, 2, 3])), .limit, "max_weight_bytes")
+    // a length prefix beyond the end of the file
+    var bytes = ONNX.relu()
+    bytes.removeLast(3)
+    expectFailure(bytes, .malformed, "not a valid ONNX model")
+    expectFailure(PB.varint(7 << 3 | 2) + PB.varint(1 << 40), .malformed, "beyond its message")
+  }
+
+  // MARK: Dimensions
+
+  @Test func dimensionProductsThatOverflow() {
+    expectFailure(matmul(ONNX.tensor("W", dims: [1 << 31, 1 << 31, 4], floats: [1])), .limit, "more than 2^31 elements")
+    expectFailure(matmul(ONNX.tensor("W", dims: [Int64.max, 2], floats: [1])), .malformed, "has dimension 9223372036854775807")
+    let huge = ONNX.model(ONNX.graph(nodes: [ONNX.node("Relu", ["x"], ["y"])], inputs: [ONNX.value("x", sample: [1 << 20, 1 << 20, 1 << 20])],
+                                     outputs: [ONNX.value("y", sample: [4])]))
+    expectFailure(huge, .limit, "more than 2^31")
+    let big = ONNX.model(ONNX.graph(nodes: [ONNX.node("Relu", ["x"], ["y"])], inputs: [ONNX.value("x", sample: [1 << 31])],
+                                    outputs: [ONNX.value("y", sample: [1 << 31])]))
+    expectFailure(big, .limit, "arena cap")   // 8 GiB of run_f64 staging per sample
+  }
+
+  @Test func negativeAndZeroDimensions() {
+    expectFailure(matmul(ONNX.tensor("W", dims: [4, -3], floats: [])), .malformed, "has dimension -3")
+    let neg = ONNX.model(ONNX.graph(nodes: [ONNX.node("Relu", ["x"], ["y"])], inputs: [ONNX.value("x", [ONNX.dim(param: "N"), ONNX.dim(-4)])],
+                                    outputs: [ONNX.value("y", sample: [4])]))
+    expectFailure(neg, .malformed, "declares dimension -4")
+    let zero = ONNX.model(ONNX.graph(nodes: [ONNX.node("Relu", ["x"], ["y"])], inputs: [ONNX.value("x", sample: [0])],
+                                     outputs: [ONNX.value("y", sample: [4])]))
+    expectFailure(zero, .shape, "dimension 1 of size 0")
+    let zeroBatch = ONNX.model(ONNX.graph(nodes: [ONNX.node("Relu", ["x"], ["y"])], inputs: [ONNX.value("x", [ONNX.dim(0), ONNX.dim(4)])],
+                                          outputs: [ONNX.value("y", sample: [4])]))
+    expectFailure(zeroBatch, .shape, "batch dimension 0")
+    let scalar = ONNX.model(ONNX.graph(nodes: [ONNX.node("Relu", ["x"], ["y"])], inputs: [ONNX.value("x", [])],
+                                       outputs: [ONNX.value("y", sample: [4])]))
+    expectFailure(scalar, .shape, "is a scalar")
+    // a zero-sized weight: refused by the op's shape check, never run
+    switch load(matmul(ONNX.tensor("W", dims: [4, 0], floats: []), k: 0)) {
+    case .success: Issue.record("a [4, 0] weight loaded")
+    case .failure(let e): #expect(e.code == .shape || e.code == .unsupported || e.code == .malformed, "\(e.code): \(e.message)")
+    }
+  }
+
+  // MARK: Caps
+
+  @Test func weightCapIsAdjustable() throws {
+    let w = ONNX.tensor("W", dims: [4, 256], floats: [Float](repeating: 0.5, count: 1024))
+    let model = matmul(w, k: 256)
+    guard case .success = load(model) else { Issue.record("default cap refused 4 KiB of weights"); return }
+    expectFailure(model, .limit, "the weight cap is 1 KiB (1024 bytes) (trigrt_options.max_weight_bytes)", LoadOptions(limits: Limits(maxWeightBytes: 1024)))
+    guard case .success = load(model, LoadOptions(limits: Limits(maxWeightBytes: 8192))) else { Issue.record("8 KiB cap refused 4 KiB"); return }
+  }
+
+  @Test func foldingCannotAmplifyPastTheCap() {
+    // [4096, 1] + [1, 4096] folds to 16 M elements: refused before it is computed
+    let a = ONNX.tensor("a", dims: [4096, 1], floats: [Float](repeating: 1, count: 4096))
+    let b = ONNX.tensor("b", dims: [1, 4096], floats: [Float](repeating: 1, count: 4096))
+    let add = ONNX.model(ONNX.graph(nodes: [ONNX.node("Add", ["a", "b"], ["c"], name: "bomb"), ONNX.node("Add", ["x", "c"], ["y"])],
+                                    inputs: [ONNX.value("x", sample: [4096, 4096])], outputs: [ONNX.value("y", sample: [4096, 4096])],
+                                    initializers: [a, b]))
+    expectFailure(add, .limit, "node 'bomb' (Add)", LoadOptions(limits: Limits(maxWeightBytes: 1 << 20)))
+    // one constant concatenated with itself 60,000 times
+    let c = ONNX.tensor("c", dims: [64], floats: [Float](repeating: 1, count: 64))
+    let concat = ONNX.model(ONNX.graph(nodes: [ONNX.node("Concat", [String](repeating: "c", count: 60000), ["d"], name: "cat",
+                                                         attributes: [ONNX.attribute("axis", .int(0))]),
+                                               ONNX.node("Add", ["x", "d"], ["y"])],
+                                       inputs: [ONNX.value("x", sample: [3_840_000])], outputs: [ONNX.value("y", sample: [3_840_000])],
+                                       initializers: [c]))
+    expectFailure(concat, .limit, "node 'cat' (Concat)", LoadOptions(limits: Limits(maxWeightBytes: 1 << 20)))
+    // a chain of folds, each small, together over the cap
+    var nodes: [PB] = []
+    for i in 0..<100 { nodes.append(ONNX.node("Mul", [i == 0 ? "c" : "m\(i - 1)", "c"], ["m\(i)"])) }
+    nodes.append(ONNX.node("Add", ["x", "m99"], ["y"]))
+    let chain = ONNX.model(ONNX.graph(nodes: nodes, inputs: [ONNX.value("x", sample: [64])], outputs: [ONNX.value("y", sample: [64])],
+                                      initializers: [c]))
+    expectFailure(chain, .limit, "max_weight_bytes", LoadOptions(limits: Limits(maxWeightBytes: 64 * 4 * 50)))
+  }
+
+  @Test func arenaCapAtLoadAndAtSessionCreation() throws {
+    let wide = ONNX.model(ONNX.graph(nodes: [ONNX.node("Relu", ["x"], ["y"])], inputs: [ONNX.value("x", sample: [1 << 18])],
+                                     outputs: [ONNX.value("y", sample: [1 << 18])]))
+    // run_f64 staging: 2 × 1 MiB per sample
+    expectFailure(wide, .limit, "arena cap is 1 MiB", LoadOptions(limits: Limits(maxArenaBytes: 1 << 20)))
+    guard case .success(let m) = load(wide, LoadOptions(limits: Limits(maxArenaBytes: 5 << 20))) else { Issue.record("5 MiB cap refused"); return }
+    _ = try Session.make(model: m, maxBatch: 2)
+    do {
+      _ = try Session.make(model: m, maxBatch: 3)
+      Issue.record("a 6 MiB arena passed a 5 MiB cap")
+    } catch {
+      #expect(error.code == .limit && error.message.contains("max_arena_bytes"), "\(error.message)")
+    }
+    // any max_batch the C ABI can pass is a status, never a trap or an attempt to allocate it
+    let small = try Model.load(path: Paths.fixture("ops/relu.onnx"))
+    for b in [Int(UInt32.max), 1 << 40, Int.max] {
+      #expect(throws: TrigRTError.self) { try Session.make(model: small, maxBatch: b) }
+    }
+  }
+
+  // MARK: Graph structure
+
+  @Test func cyclesAndOrder() {
+    let cycle = ONNX.model(ONNX.graph(nodes: [ONNX.node("Add", ["x", "b"], ["a"], name: "first"), ONNX.node("Relu", ["a"], ["b"], name: "second")],
+                                      inputs: [ONNX.value("x", sample: [4])], outputs: [ONNX.value("b", sample: [4])]))
+    expectFailure(cycle, .malformed, "input 'b' is produced by node 'second' (Relu), which is not earlier in the graph: the graph has a cycle")
+    let selfLoop = ONNX.model(ONNX.graph(nodes: [ONNX.node("Add", ["x", "y"], ["y"], name: "loop")],
+                                         inputs: [ONNX.value("x", sample: [4])], outputs: [ONNX.value("y", sample: [4])]))
+    expectFailure(selfLoop, .malformed, "cycle")
+    let unordered = ONNX.model(ONNX.graph(nodes: [ONNX.node("Relu", ["a"], ["y"], name: "late"), ONNX.node("Relu", ["x"], ["a"], name: "early")],
+                                          inputs: [ONNX.value("x", sample: [4])], outputs: [ONNX.value("y", sample: [4])]))
+    expectFailure(unordered, .malformed, "not in topological order")
+  }
+
+  @Test func danglingAndDuplicateNames() {
+    let x = [ONNX.value("x", sample: [4])], y = [ONNX.value("y", sample: [4])]
+    expectFailure(ONNX.model(ONNX.graph(nodes: [ONNX.node("Add", ["x", "ghost"], ["y"])], inputs: x, outputs: y)),
+                  .malformed, "input 'ghost' is not a graph input")
+    expectFailure(ONNX.model(ONNX.graph(nodes: [ONNX.node("Relu", ["x"], ["z"])], inputs: x, outputs: y)),
+                  .malformed, "graph output 'y' is not produced by any node")
+    expectFailure(ONNX.model(ONNX.graph(nodes: [ONNX.node("Relu", ["x"], ["y"]), ONNX.node("Sigmoid", ["x"], ["y"], name: "twice")], inputs: x, outputs: y)),
+                  .malformed, "output 'y' is already produced")
+    expectFailure(ONNX.model(ONNX.graph(nodes: [ONNX.node("Relu", ["x"], ["x"], name: "over")], inputs: x, outputs: [ONNX.value("x", sample: [4])])),
+                  .malformed, "output 'x' is already produced by another node or is a graph input")
+    expectFailure(ONNX.model(ONNX.graph(nodes: [ONNX.node("Relu", ["x"], ["y"])], inputs: x + x, outputs: y)),
+                  .malformed, "graph input 'x' is declared twice")
+    let w = ONNX.tensor("W", dims: [4], floats: [1, 2, 3, 4])
+    expectFailure(ONNX.model(ONNX.graph(nodes: [ONNX.node("Add", ["x", "W"], ["y"])], inputs: x, outputs: y, initializers: [w, w])),
+                  .malformed, "initializer 'W' is defined twice")
+    expectFailure(ONNX.model(ONNX.graph(nodes: [ONNX.node("Add", ["x", "W"], ["W"])], inputs: x, outputs: [ONNX.value("W", sample: [4])], initializers: [w])),
+                  .malformed, "output 'W' is already produced")
+    expectFailure(ONNX.model(ONNX.graph(nodes: [ONNX.node("Relu", ["x"], [""])], inputs: x, outputs: y)),
+                  .malformed, "output without a name")
+    expectFailure(ONNX.model(ONNX.graph(nodes: [ONNX.node("Relu", ["x"], ["y"])], inputs: [ONNX.value("", sample: [4])], outputs: y)),
+                  .malformed, "has no name")
+    expectFailure(ONNX.model(ONNX.graph(nodes: [ONNX.node("Relu", ["x"], ["y"])], inputs: x, outputs: [])),
+                  .malformed, "the graph has no outputs")
+  }
+
+  @Test func unknownDataTypes() {
+    expectFailure(matmul(ONNX.tensor("W", dims: [4, 3], raw: [UInt8](repeating: 0, count: 48), dataType: 99)), .unsupported, "data type 99")
+    expectFailure(matmul(ONNX.tensor("W", dims: [4, 3], raw: [UInt8](repeating: 0, count: 48), dataType: 8)), .unsupported, "data type string")
+    expectFailure(matmul(ONNX.tensor("W", dims: [4, 3], raw: [UInt8](repeating: 0, count: 48), dataType: 16)), .unsupported, "bfloat16")
+    expectFailure(matmul(ONNX.tensor("W", dims: [4, 3], raw: [UInt8](repeating: 0, count: 48), dataType: -5)), .unsupported, "data type -5")
+    expectFailure(matmul(ONNX.tensor("W", dims: [4, 3], raw: [UInt8](repeating: 0, count: 48), dataType: 0)), .unsupported, "undefined")
+    for t: Int64 in [7, 99, 0] {
+      let m = ONNX.model(ONNX.graph(nodes: [ONNX.node("Relu", ["x"], ["y"])], inputs: [ONNX.value("x", [ONNX.dim(param: "N"), ONNX.dim(4)], elemType: t)],
+                                    outputs: [ONNX.value("y", sample: [4])]))
+      expectFailure(m, .unsupported, "element type")
+    }
+    // an attribute type that does not exist
+    var a = PB()
+    a.string(1, "alpha")
+    a.int(20, 77)
+    expectFailure(ONNX.model(ONNX.graph(nodes: [ONNX.node("LeakyRelu", ["x"], ["y"], attributes: [a])], inputs: [ONNX.value("x", sample: [4])],
+                                        outputs: [ONNX.value("y", sample: [4])])), .malformed, "attribute 'alpha' should be a float")
+  }
+
+  // MARK: Nesting and huge lists
+
+  /// A model whose Relu carries a graph attribute nested `depth` graphs deep.
+  func nested(_ depth: Int) -> [UInt8] {
+    var g = ONNX.graph(nodes: [], inputs: [], outputs: [])
+    for _ in 0..<depth {
+      g = ONNX.graph(nodes: [ONNX.node("If", [], [], attributes: [ONNX.attribute("body", .graph(g))])], inputs: [], outputs: [])
+    }
+    return ONNX.model(ONNX.graph(nodes: [ONNX.node("Relu", ["x"], ["y"], attributes: [ONNX.attribute("body", .graph(g))])],
+                                 inputs: [ONNX.value("x", sample: [4])], outputs: [ONNX.value("y", sample: [4])]))
+  }
+
+  @Test func deepNesting() {
+    expectFailure(nested(3), .unsupported, "attribute 'body' is not supported")   // parsed, then refused by Relu
+    expectFailure(nested(40), .limit, "nest deeper than 64")
+    // 200,000 levels of ModelProto.graph → GraphProto.node → NodeProto.attribute →
+    // AttributeProto.g → … (2.4 MB) would overflow the stack inside protobuf-c's recursive unpack.
+    // Written outermost header first, the lengths computed from the inside out.
+    var headers: [[UInt8]] = []
+    var inner = 0
+    let fields = [1, 5, 6]   // from the outside: node in a graph, attribute in a node, g in an attribute
+    let levels = 600_000
+    for level in 0..<levels {   // level 0 is the innermost
+      let h = PB.varint(UInt64(fields[(levels - 1 - level) % 3] << 3 | 2)) + PB.varint(UInt64(inner))
+      inner += h.count
+      headers.append(h)
+    }
+    var deep = PB.varint(7 << 3 | 2) + PB.varint(UInt64(inner))   // ModelProto.graph
+    for h in headers.reversed() { deep += h }
+    expectFailure(deep, .limit, "nest deeper than 64")
+    // TypeProto nests too (a sequence of a sequence of …)
+    var tp = PB()
+    tp.message(1, PB())
+    for _ in 0..<100 { var seq = PB(); seq.message(1, tp); tp = PB(); tp.message(4, seq) }
+    var vi = PB()
+    vi.string(1, "x")
+    vi.message(2, tp)
+    expectFailure(ONNX.model(ONNX.graph(nodes: [], inputs: [vi], outputs: [ONNX.value("y", sample: [4])])), .limit, "nest deeper")
+  }
+
+  @Test func hugeAttributeListsAndNames() {
+    let many = ONNX.attribute("axes", .ints([Int64](repeating: 1, count: Limits.maxAttributeElements + 1)))
+    expectFailure(ONNX.model(ONNX.graph(nodes: [ONNX.node("Relu", ["x"], ["y"], attributes: [many])], inputs: [ONNX.value("x", sample: [4])],
+                                        outputs: [ONNX.value("y", sample: [4])])), .limit, "lists 1048577 ints")
+    let attrs = (0...Limits.maxNodeArity).map { ONNX.attribute("a\($0)", .int(1)) }
+    expectFailure(ONNX.model(ONNX.graph(nodes: [ONNX.node("Relu", ["x"], ["y"], attributes: attrs)], inputs: [ONNX.value("x", sample: [4])],
+                                        outputs: [ONNX.value("y", sample: [4])])), .limit, "65537 entries")
+    let long = String(repeating: "n", count: Limits.maxStringBytes + 1)
+    expectFailure(ONNX.model(ONNX.graph(nodes: [ONNX.node("Relu", ["x"], [long])], inputs: [ONNX.value("x", sample: [4])],
+                                        outputs: [ONNX.value("y", sample: [4])])), .limit, "longer than 65536 bytes")
+    let s = ONNX.attribute("mode", .string(long))
+    expectFailure(ONNX.model(ONNX.graph(nodes: [ONNX.node("Relu", ["x"], ["y"], attributes: [s])], inputs: [ONNX.value("x", sample: [4])],
+                                        outputs: [ONNX.value("y", sample: [4])])), .limit, "a string of 65537 bytes")
+    let inputs = [String](repeating: "x", count: Limits.maxNodeArity + 1)
+    expectFailure(ONNX.model(ONNX.graph(nodes: [ONNX.node("Concat", inputs, ["y"])], inputs: [ONNX.value("x", sample: [4])],
+                                        outputs: [ONNX.value("y", sample: [4])])), .limit, "65537 entries")
+    let dup = ONNX.attribute("alpha", .float(0.1))
+    expectFailure(ONNX.model(ONNX.graph(nodes: [ONNX.node("LeakyRelu", ["x"], ["y"], attributes: [dup, dup])], inputs: [ONNX.value("x", sample: [4])],
+                                        outputs: [ONNX.value("y", sample: [4])])), .malformed, "sets attribute 'alpha' twice")
+  }
+
+  @Test func constantsWhereRunTimeValuesAreNeeded() {
+    // Softmax has no load-time folding rule: a constant input is unsupported, not an internal error
+    let c = ONNX.tensor("c", dims: [1, 4], floats: [1, 2, 3, 4])
+    let m = ONNX.model(ONNX.graph(nodes: [ONNX.node("Softmax", ["c"], ["s"], name: "sm"), ONNX.node("Add", ["x", "s"], ["y"])],
+                                  inputs: [ONNX.value("x", sample: [4])], outputs: [ONNX.value("y", sample: [4])], initializers: [c]))
+    expectFailure(m, .unsupported, "node 'sm' (Softmax): input 0 (input, 'c') is a constant")
+  }
+
+  // MARK: Precision configs
+
+  @Test func precisionConfigsNamingMissingLayersOrBadFormats() throws {
+    let model = Paths.root + "/firmware-sim/models/jet_tagger.cleaned.onnx"
+    let cases: [(String, String)] = [
+      ("Model:\n  Precision: ap_fixed<16,6>\nLayerName:\n  NoSuchLayer:\n    Precision: ap_fixed<8,3>\n", "LayerName 'NoSuchLayer' is not a layer of"),
+      ("Model:\n  Precision: ap_fixed<16,banana>\n", "expected an integer number of integer bits"),
+      ("Model:\n  Precision: ap_fixed<100000,6>\n", "ap_fixed<100000,6>"),
+      ("Model: [unclosed\n", "is missing"),
+      ("", "is empty (0 bytes): not a precision config"),
+    ]
+    for (i, (text, needle)) in cases.enumerated() {
+      let path = NSTemporaryDirectory() + "trigrt-limits-cfg-\(getpid())-\(i).yml"
+      try text.write(toFile: path, atomically: true, encoding: .utf8)
+      defer { try? FileManager.default.removeItem(atPath: path) }
+      let r = Result { () throws(TrigRTError) in try Model.load(path: model, options: LoadOptions(mode: .fixed, precisionConfig: path)) }
+      switch r {
+      case .success: Issue.record("config #\(i) loaded")
+      case .failure(let e):
+        #expect(e.code == .precisionConfig, "#\(i): \(e.code): \(e.message)")
+        #expect(e.message.contains(needle), "#\(i): '\(e.message)' lacks '\(needle)'")
+      }
+    }
+  }
+
+  // MARK: Fuzzer regressions (Tests/Fuzz/regressions): each loads or fails with a status
+
+  @Test(arguments: ["load_float", "load_fixed"])
+  func fuzzRegressionsLoadOrFail(_ harness: String) throws {
+    let dir = Paths.root + "/Tests/Fuzz/regressions/" + harness
+    for file in try FileManager.default.contentsOfDirectory(atPath: dir).sorted() {
+      let bytes = try ONNXReader.readFile(dir + "/" + file)
+      let r = load(bytes, LoadOptions(mode: harness == "load_fixed" ? .fixed : .float))
+      if case .failure(let e) = r { #expect(e.code != .internal, "\(file): \(e.message)") }
+    }
+  }
+
+  /// fuzz_config inputs: byte 0 picks the model (the order of Tests/Fuzz/models.sh config), the
+  /// rest is the config. Each loads or fails with a config status.
+  @Test func fuzzRegressionsConfig() throws {
+    let fw = Paths.root + "/firmware-sim/models/"
+    let models = ["deepcsv", "jet_tagger", "jet_tagger_qonnx", "tracknn"].map { fw + $0 + ".cleaned.onnx" }
+    let dir = Paths.root + "/Tests/Fuzz/regressions/config"
+    for file in try FileManager.default.contentsOfDirectory(atPath: dir).sorted() {
+      let bytes = try ONNXReader.readFile(dir + "/" + file)
+      let path = NSTemporaryDirectory() + "trigrt-fuzz-regression-\(getpid()).yml"
+      try Data(bytes[1...]).write(to: URL(fileURLWithPath: path))
+      defer { try? FileManager.default.removeItem(atPath: path) }
+      let model = models[Int(bytes[0]) % models.count]
+      let r = Result { () throws(TrigRTError) in try Model.load(path: model, options: LoadOptions(mode: .fixed, precisionConfig: path)) }
+      if case .failure(let e) = r { #expect(e.code == .precisionConfig || e.code == .unsupported || e.code == .limit, "\(file): \(e.code) \(e.message)") }
+    }
+  }
+}
+
+import Foundation
