@@ -248,12 +248,43 @@ enum HLSPreprocess {
          let a = inits[n.inputs[0]], n.inputs.count == 2, let b = inits[n.inputs[1]], a.dataType != b.dataType {
         throw Failure(message: "\(n.name): folding \(n.opType) of a \(a.dataType) and a \(b.dataType) constant fails in ONNX Runtime (qonnx's FoldConstants), so hls4ml's preprocessing cannot run; for a Gemm this happens when beta ≠ 1")
       }
+      if let c = try local(n) { return c }
       if let c = folded[n.outputs[0]] {
         var c = c
         c.quantFormat = nil
         return c
       }
       throw Failure(message: "\(n.name.isEmpty ? n.opType : n.name): qonnx would fold this \(n.opType) node on constants; trigrt cannot evaluate it here")
+    }
+
+    /// The simple ops folded here directly (ONNX semantics: the operands' element type, one
+    /// rounding per operation); anything else comes from trigrt's lowering of the raw graph.
+    func local(_ n: Node) throws(Failure) -> Constant? {
+      let ins = n.inputs.map { inits[$0] }
+      switch n.opType {
+      case "Identity":
+        return ins.first ?? nil
+      case "Constant":
+        switch n.attributes["value"] {
+        case .tensor(let c)?: return c
+        default: break
+        }
+        if case .float(let f)? = n.attributes["value_float"] { return Constant(dims: [], dataType: .float, values: [Double(f)]) }
+        if case .floats(let f)? = n.attributes["value_floats"] { return Constant(dims: [f.count], dataType: .float, values: f.map(Double.init)) }
+        if case .int(let i)? = n.attributes["value_int"] { return Constant(dims: [], dataType: .int64, values: [Double(i)]) }
+        if case .ints(let i)? = n.attributes["value_ints"] { return Constant(dims: [i.count], dataType: .int64, values: i.map(Double.init)) }
+        return nil
+      case "Add", "Sub", "Mul", "Div":
+        guard ins.count == 2, let a = ins[0], let b = ins[1], a.dataType == b.dataType, a.dataType == .float || a.dataType == .double,
+              let x = NDArray(a), let y = NDArray(b) else { return nil }
+        let op: NDArray.Op = ["Add": .add, "Sub": .sub, "Mul": .mul, "Div": .div][n.opType]!
+        guard let r = NDArray.binary(op, x, y) else {
+          throw Failure(message: "\(n.name): \(n.opType) of constants of shapes \(a.dims) and \(b.dims) does not broadcast")
+        }
+        return Constant(dims: r.shape, dataType: a.dataType, values: r.data)
+      default:
+        return nil
+      }
     }
 
     func transpose(_ c: Constant, _ perm: [Int]) -> Constant {
