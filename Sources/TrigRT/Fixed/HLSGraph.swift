@@ -567,7 +567,7 @@ final class HLSModel {
         }
         target[k] = n / rest
       }
-      guard target.reduce(1, *) == n || target.contains(where: { $0 < 0 }) == false && target.reduce(1, *) == n else {
+      guard target.reduce(1, *) == n, !target.contains(where: { $0 < 0 }) else {
         throw fail("ValueError: cannot reshape \(inShape) into \(target) (\(l.name))")
       }
       l.targetShape = target
@@ -1175,7 +1175,16 @@ enum HLSGraphBuilder {
         for (k, key) in [("exp_table_t", "exp_table"), ("inv_table_t", "inv_table"), ("inv_inp_t", "inv_inp"), ("accum_t", "accum")] {
           h.resolved[key] = try format(l.types[k]!.precision, l, "\(k)")
         }
-        if h.implementation == "stable" { h.resolved["inp_norm"] = try format(sm.inpNorm, l, "inp_norm_t") }
+        if h.implementation == "stable" {
+          h.resolved["inp_norm"] = try format(sm.inpNorm, l, "inp_norm_t")
+          // The exp table is indexed by the top bits of inp_norm_t (SEMANTICS pitfall P1).
+          var bits = 0
+          while (1 << bits) < sm.exp { bits += 1 }
+          let k = sm.inpNorm.integer - bits
+          if k > 0 {
+            h.notes.append("softmax: the exp table index steps by 2^\(k) (inp_norm_t \(sm.inpNorm), \(sm.exp) entries): inputs within \(1 << min(k, 60)) of the maximum all read exp(0), as in hls4ml")
+          }
+        }
         if h.implementation == "legacy" {
           h.resolved["table"] = try! FixedFormat(parsing: "ap_fixed<18,8>")
           h.notes.append("legacy softmax: its exp table wraps, so outputs can exceed 1 (as in hls4ml's C simulation)")
@@ -1214,11 +1223,14 @@ enum HLSGraphBuilder {
         throw no(nil, "graph output '\(lowered.outputNames[j])' has no output port in hls4ml's top function (it is produced by an Identity or Dropout, which hls4ml skips)")
       }
       if root(id) == root(o) { continue }
+      guard !lowered.inputs.contains(o) else { throw no(nil, "graph output '\(lowered.outputNames[j])' is a graph input") }
       values[o].aliasOf = id
     }
     for (k, o) in m.outputs.enumerated() where m.outputOrigin[k] == nil {
       g.notes.append("hls4ml also outputs '\(o)', which is not a graph output")
     }
+    // Config-level notes (ignored entries) go with the first layer, where inspect shows notes.
+    if !g.layers.isEmpty { g.layers[0].notes = m.notes.map { "config: " + $0 } + g.layers[0].notes }
     g.values = values
     return g
   }
