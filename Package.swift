@@ -35,13 +35,14 @@ let package = Package(
     .target(name: "CSupport", path: "Sources/CSupport"),
     // include/trigrt.h as a module, so the exports are written against the header's own types.
     .target(name: "CTrigRTHeader", path: "Sources/CTrigRTHeader"),
+    // The load entry points in baseline C: the CPU check runs before any Swift code (entry.c).
+    .target(name: "CEntry", dependencies: ["CTrigRTHeader", "CSupport"], path: "Sources/CEntry"),
     .target(name: "FixedPoint", path: "Sources/FixedPoint", swiftSettings: [.unsafeFlags(isa)]),
     .target(
       name: "TrigRT", dependencies: ["FixedPoint", "CONNX", "CBLAS", "CSupport"], path: "Sources/TrigRT",
       swiftSettings: [.unsafeFlags(isa)]),
     .target(
-      name: "TrigRTCABI", dependencies: ["TrigRT", "CTrigRTHeader", "CSupport"], path: "Sources/CABI",
-      // Baseline ISA on purpose: the exports check the CPU before any x86-64-v3 code runs.
+      name: "TrigRTCABI", dependencies: ["TrigRT", "CTrigRTHeader", "CEntry"], path: "Sources/CABI",
       linkerSettings: distLink),
     // .npy I/O and timing helpers shared by the CLI and the tests (not part of libtrigrt).
     .target(name: "TrigRTTools", dependencies: ["TrigRT"], path: "Sources/Tools"),

@@ -109,9 +109,21 @@ typedef struct trigrt_options {
   const char *precision_config;  /* path of an hls4ml-style precision config (YAML or JSON), or NULL */
 } trigrt_options;
 
-/* Sets every field of *opts to its default (float mode, no precision config) and struct_size to
-   sizeof(trigrt_options). NULL is ignored. Thread-safe. */
+/* Sets the fields of ABI version 1 (struct_size, mode, precision_config: 16 bytes on LP64) to
+   their defaults (float mode, no precision config) and struct_size to that size. It never writes
+   beyond those fields, so a caller built against this header keeps working with a newer library
+   whose trigrt_options has more fields. NULL is ignored. Thread-safe.
+   To default every field this header knows, use TRIGRT_OPTIONS_INIT(opts). */
 void trigrt_options_init(trigrt_options *opts);
+
+/* Sets the first `size` bytes of *opts to their defaults and struct_size to `size`: the fields a
+   caller compiled against some version of this header knows. Fields beyond `size` are left
+   alone; the library treats them as absent. NULL or a size smaller than the version-1 fields is
+   ignored. Thread-safe. */
+void trigrt_options_init_sized(trigrt_options *opts, size_t size);
+
+/* Defaults every field of *opts that this header declares. */
+#define TRIGRT_OPTIONS_INIT(opts) trigrt_options_init_sized((opts), sizeof(*(opts)))
 
 /* Loads, validates and plans an ONNX / QONNX model from a file.
  *  path: a NUL-terminated file name.  opts: NULL for defaults.  out: receives the model.
@@ -196,6 +208,48 @@ trigrt_status trigrt_session_run_f64(trigrt_session *session, const double *cons
 
 /* The session's max_batch, 0 if session is NULL. */
 uint32_t trigrt_session_max_batch(const trigrt_session *session);
+
+/* ---- Fixed mode: the overflow report ------------------------------------------------------
+ * Per fixed-point layer: how many conversions wrapped or saturated, in the accumulator (every
+ * product and every partial sum of a Dense layer; the intermediate types of a softmax) and in
+ * the result, and the range of the exact values before the result conversion against the range
+ * of the result format. Counting is off by default and then costs nothing; while it is on, runs
+ * use the general fixed-point kernels (slower, same results). Counters accumulate over runs
+ * until reset. */
+
+typedef struct trigrt_layer_report {
+  uint32_t struct_size;          /* set by the caller: sizeof(trigrt_layer_report) */
+  int32_t layer;                 /* index of the layer in trigrt inspect's listing */
+  const char *name;              /* the layer's name (hls4ml's names), owned by the model */
+  const char *result_format;     /* e.g. "ap_fixed<16,6>", owned by the model */
+  uint64_t values;               /* values converted into the result since the last reset */
+  uint64_t accum_wrapped;        /* accumulator conversions that wrapped (AP_WRAP) */
+  uint64_t accum_saturated;      /* accumulator conversions that saturated (AP_SAT*) */
+  uint64_t result_wrapped;       /* result conversions that wrapped */
+  uint64_t result_saturated;     /* result conversions that saturated */
+  double seen_min, seen_max;     /* exact values before the result conversion; NaN if none yet */
+  double format_min, format_max; /* what the result format holds */
+  int32_t integer_bits;          /* I of the result format */
+  int32_t needed_integer_bits;   /* I (same signedness and F) that holds [seen_min, seen_max];
+                                    -1 if unknown (nothing seen, or negatives into an unsigned type) */
+} trigrt_layer_report;
+
+/* Turns the overflow report of a fixed-mode session on (enable != 0) or off. The counters keep
+ * their values; see trigrt_session_reset_report. Not allocating.
+ * Returns TRIGRT_OK, TRIGRT_E_INVALID_ARGUMENT (NULL session, or a float-mode model). */
+trigrt_status trigrt_session_set_report(trigrt_session *session, int32_t enable, trigrt_error *err);
+
+/* Number of layers in the report (the fixed-point layers); 0 for NULL or a float-mode session. */
+int32_t trigrt_session_report_count(const trigrt_session *session);
+
+/* Copies the report of layer `index` (0 ..< trigrt_session_report_count) into *out.
+ * Returns TRIGRT_OK, TRIGRT_E_INVALID_ARGUMENT (NULL pointer, index out of range,
+ * out->struct_size smaller than the version-1 fields). Not allocating. */
+trigrt_status trigrt_session_report(const trigrt_session *session, int32_t index, trigrt_layer_report *out,
+                                    trigrt_error *err);
+
+/* Sets every counter of the report to zero and forgets the ranges. NULL is ignored. */
+void trigrt_session_reset_report(trigrt_session *session);
 
 /* Static English text for a status ("ok", "invalid argument", ...); never NULL. */
 const char *trigrt_status_string(trigrt_status status);

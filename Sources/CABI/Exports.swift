@@ -1,7 +1,6 @@
 /// The C ABI of include/trigrt.h. Each export unboxes its handles, calls the Swift runtime and
 /// maps the outcome to a status and a message — no logic of its own. This module is built for
-/// the baseline ISA so that the CPU check in the load functions runs before any AVX code.
-import CSupport
+/// the baseline ISA; the CPU check itself runs in C before any Swift code (Sources/CEntry).
 import CTrigRTHeader
 import TrigRT
 
@@ -75,19 +74,25 @@ struct MessageWriter {
   mutating func finish() { buf[n] = 0 }
 }
 
-func unsupportedCPU(_ err: UnsafeMutablePointer<trigrt_error>?) -> trigrt_status? {
-  guard trigrtsupport_cpu_supports_v3() == 0 else { return nil }
-  let missing = String(cString: trigrtsupport_cpu_missing_feature())
-  return report(err, .unsupportedCPU, "this CPU lacks \(missing); trigrt is built for x86-64-v3 (AVX2 and FMA)")
-}
-
 // MARK: - Options
+
+/// Bytes of the version-1 fields (struct_size, mode, precision_config).
+let optionsV1Size = MemoryLayout<trigrt_options>.offset(of: \.precision_config)! + MemoryLayout<UnsafePointer<CChar>?>.size
 
 @_cdecl("trigrt_options_init")
 public func trigrt_options_init(_ opts: UnsafeMutablePointer<trigrt_options>?) {
-  guard let opts else { return }
-  opts.pointee = trigrt_options(struct_size: UInt32(MemoryLayout<trigrt_options>.size), mode: Int32(TRIGRT_MODE_FLOAT),
-                                precision_config: nil)
+  trigrt_options_init_sized(opts, optionsV1Size)
+}
+
+@_cdecl("trigrt_options_init_sized")
+public func trigrt_options_init_sized(_ opts: UnsafeMutablePointer<trigrt_options>?, _ size: Int) {
+  guard let opts, size >= optionsV1Size else { return }
+  // Write field by field: nothing past `size` (and nothing past the fields this library knows).
+  let raw = UnsafeMutableRawPointer(opts)
+  raw.initializeMemory(as: UInt8.self, repeating: 0, count: min(size, MemoryLayout<trigrt_options>.size))
+  opts.pointee.struct_size = UInt32(min(size, Int(UInt32.max)))
+  opts.pointee.mode = Int32(TRIGRT_MODE_FLOAT)
+  opts.pointee.precision_config = nil
 }
 
 /// Reads the fields of `opts` that its struct_size says the caller knows.
@@ -104,8 +109,7 @@ func options(_ opts: UnsafePointer<trigrt_options>?) -> Result<LoadOptions, Trig
     return .failure(TrigRTError(.invalidArgument, "trigrt_options.mode is \(opts.pointee.mode); expected TRIGRT_MODE_FLOAT (0) or TRIGRT_MODE_FIXED (1)"))
   }
   var o = LoadOptions(mode: mode)
-  if size >= MemoryLayout<trigrt_options>.offset(of: \.precision_config)! + MemoryLayout<UnsafePointer<CChar>?>.size,
-     let p = opts.pointee.precision_config {
+  if size >= optionsV1Size, let p = opts.pointee.precision_config {
     o.precisionConfig = String(cString: p)
   }
   return .success(o)
@@ -124,23 +128,23 @@ func loaded(_ r: Result<Model, TrigRTError>, _ out: UnsafeMutablePointer<OpaqueP
   }
 }
 
-@_cdecl("trigrt_model_load_file")
-public func trigrt_model_load_file(_ path: UnsafePointer<CChar>?, _ opts: UnsafePointer<trigrt_options>?,
+/// Behind `trigrt_model_load_file` (Sources/CEntry/entry.c checks the CPU first).
+@_cdecl("trigrtimpl_model_load_file")
+public func trigrtimpl_model_load_file(_ path: UnsafePointer<CChar>?, _ opts: UnsafePointer<trigrt_options>?,
                                    _ out: UnsafeMutablePointer<OpaquePointer?>?, _ err: UnsafeMutablePointer<trigrt_error>?) -> trigrt_status {
   guard let out else { return report(err, .invalidArgument, "trigrt_model_load_file: out is NULL") }
   out.pointee = nil
-  if let s = unsupportedCPU(err) { return s }
   guard let path else { return report(err, .invalidArgument, "trigrt_model_load_file: path is NULL") }
   let p = String(cString: path)
   return loaded(options(opts).flatMap { o in Result { () throws(TrigRTError) in try Model.load(path: p, options: o) } }, out, err)
 }
 
-@_cdecl("trigrt_model_load_memory")
-public func trigrt_model_load_memory(_ data: UnsafeRawPointer?, _ size: Int, _ opts: UnsafePointer<trigrt_options>?,
+/// Behind `trigrt_model_load_memory` (Sources/CEntry/entry.c checks the CPU first).
+@_cdecl("trigrtimpl_model_load_memory")
+public func trigrtimpl_model_load_memory(_ data: UnsafeRawPointer?, _ size: Int, _ opts: UnsafePointer<trigrt_options>?,
                                      _ out: UnsafeMutablePointer<OpaquePointer?>?, _ err: UnsafeMutablePointer<trigrt_error>?) -> trigrt_status {
   guard let out else { return report(err, .invalidArgument, "trigrt_model_load_memory: out is NULL") }
   out.pointee = nil
-  if let s = unsupportedCPU(err) { return s }
   guard let data else { return report(err, .invalidArgument, "trigrt_model_load_memory: data is NULL") }
   let bytes = UnsafeRawBufferPointer(start: data, count: size)
   return loaded(options(opts).flatMap { o in Result { () throws(TrigRTError) in try Model.load(bytes: bytes, options: o) } }, out, err)
@@ -275,6 +279,54 @@ public func trigrt_session_run_f64(_ p: OpaquePointer?, _ inputs: UnsafePointer<
   guard let s = session(p) else { return reportRun(err, .nullSession, "trigrt_session_run_f64") }
   if let f = s.runF64(inputs: inputs, outputs: outputs, batch: Int(batch)) { return reportRun(err, f, "trigrt_session_run_f64") }
   return ok(err)
+}
+
+// MARK: - Overflow report
+
+@_cdecl("trigrt_session_set_report")
+public func trigrt_session_set_report(_ p: OpaquePointer?, _ enable: Int32, _ err: UnsafeMutablePointer<trigrt_error>?) -> trigrt_status {
+  guard let s = session(p) else { return report(err, .invalidArgument, "trigrt_session_set_report: session is NULL") }
+  guard s.statsCount > 0 else {
+    return report(err, .invalidArgument, "trigrt_session_set_report: the model is in float mode; the overflow report is a fixed-mode feature")
+  }
+  s.reporting = enable != 0
+  return ok(err)
+}
+
+@_cdecl("trigrt_session_report_count")
+public func trigrt_session_report_count(_ p: OpaquePointer?) -> Int32 {
+  guard let s = session(p) else { return 0 }
+  return Int32(s.statsCount)
+}
+
+let layerReportV1Size = MemoryLayout<trigrt_layer_report>.size
+
+@_cdecl("trigrt_session_report")
+public func trigrt_session_report(_ p: OpaquePointer?, _ index: Int32, _ out: UnsafeMutablePointer<trigrt_layer_report>?,
+                                  _ err: UnsafeMutablePointer<trigrt_error>?) -> trigrt_status {
+  guard let s = session(p) else { return report(err, .invalidArgument, "trigrt_session_report: session is NULL") }
+  guard let out else { return report(err, .invalidArgument, "trigrt_session_report: out is NULL") }
+  guard index >= 0, Int(index) < s.statsCount else {
+    return report(err, .invalidArgument, "trigrt_session_report: index \(index) is outside 0..<\(s.statsCount)")
+  }
+  guard Int(out.pointee.struct_size) >= layerReportV1Size else {
+    return report(err, .invalidArgument, "trigrt_session_report: out->struct_size is \(out.pointee.struct_size); set it to sizeof(trigrt_layer_report)")
+  }
+  let r = s.report(Int(index))
+  let m = s.model
+  out.pointee = trigrt_layer_report(
+    struct_size: UInt32(layerReportV1Size), layer: Int32(r.layer), name: m.reportCName(Int(index)), result_format: m.reportCFormat(Int(index)),
+    values: r.values, accum_wrapped: r.accumWrapped, accum_saturated: r.accumSaturated,
+    result_wrapped: r.resultWrapped, result_saturated: r.resultSaturated,
+    seen_min: r.seen?.lowerBound ?? .nan, seen_max: r.seen?.upperBound ?? .nan,
+    format_min: r.formatRange.lowerBound, format_max: r.formatRange.upperBound,
+    integer_bits: Int32(r.result.integerBits), needed_integer_bits: Int32(r.neededIntegerBits ?? -1))
+  return ok(err)
+}
+
+@_cdecl("trigrt_session_reset_report")
+public func trigrt_session_reset_report(_ p: OpaquePointer?) {
+  session(p)?.resetStats()
 }
 
 // MARK: - Status and version

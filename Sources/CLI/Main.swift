@@ -10,7 +10,7 @@ struct TrigRTCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "trigrt",
     abstract: "Inspect, run and time ONNX / QONNX models with trigrt.",
-    subcommands: [Inspect.self, Run.self, Bench.self])
+    subcommands: [Inspect.self, Run.self, Bench.self, Trace.self, Testbench.self])
 }
 
 struct ModelOptions: ParsableArguments {
@@ -43,11 +43,24 @@ func shapeText(_ s: [Int]) -> String { "[N" + s.map { ", \($0)" }.joined() + "]"
 func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : s + String(repeating: " ", count: n - s.count) }
 
 struct Inspect: ParsableCommand {
-  static let configuration = CommandConfiguration(abstract: "Print a model's inputs, outputs and planned layers.")
+  static let configuration = CommandConfiguration(abstract: "Print a model's inputs, outputs and planned layers (fixed mode: every type and the known traps).")
   @OptionGroup var options: ModelOptions
+
+  @Flag(name: .long, help: "Machine-readable output.")
+  var json = false
 
   func run() throws {
     let m = try options.load()
+    if json {
+      print(JSON.object([
+        ("model", .string(m.source)), ("mode", .string(m.mode == .fixed ? "fixed" : "float")),
+        ("inputs", .array(m.inputs.map { .object([("name", .string($0.name)), ("shape", .array($0.shape.map { .int($0) }))]) })),
+        ("outputs", .array(m.outputs.map { .object([("name", .string($0.name)), ("shape", .array($0.shape.map { .int($0) }))]) })),
+        ("layers", .array(m.layers.enumerated().map { (i, l) in layerJSON(i, l) })),
+        ("arena_bytes_batch1", .int(m.arenaBytes(maxBatch: 1) ?? 0)),
+      ]).text)
+      return
+    }
     print("model   \(m.source)")
     print("mode    \(m.mode == .fixed ? "fixed" : "float")")
     for t in m.inputs { print("input   \(t.name) \(shapeText(t.shape)) float32") }
@@ -58,6 +71,12 @@ struct Inspect: ParsableCommand {
     for (i, l) in m.layers.enumerated() {
       print(pad("\(i)", 4) + pad(l.name, 36) + " " + pad(l.opTypes.joined(separator: "+"), 26) + pad(l.kind, 30)
             + pad(shapeText(l.outputShape), 18) + pad("\(l.macs)", 10) + "\(l.parameterBytes) B")
+      if m.mode == .fixed {
+        let order = ["input", "weight", "bias", "scale", "accum", "table", "exp_table", "inv_table", "inv_inp", "inp_norm", "param", "result"]
+        let types = order.compactMap { k in l.formats[k].map { "\(k) \($0)" } }
+        if !types.isEmpty { print("      " + types.joined(separator: ", ")) }
+        for n in l.notes { print("      " + n) }
+      }
       macs += l.macs
       params += l.parameterBytes
     }
@@ -217,5 +236,303 @@ struct Bench: ParsableCommand {
       }
       print("within budget \(formatNanoseconds(b)) (p99 \(s.p99 <= b ? "within" : "over"))")
     }
+  }
+}
+
+
+// MARK: - JSON (tiny writer, no Foundation)
+
+indirect enum JSON {
+  case string(String), int(Int), double(Double), bool(Bool), null
+  case array([JSON])
+  case object([(String, JSON)])
+
+  var text: String {
+    switch self {
+    case .string(let s): return JSON.quote(s)
+    case .int(let i): return String(i)
+    case .double(let d): return d.isFinite ? "\(d)" : "null"
+    case .bool(let b): return b ? "true" : "false"
+    case .null: return "null"
+    case .array(let a): return "[" + a.map(\.text).joined(separator: ", ") + "]"
+    case .object(let o): return "{" + o.map { JSON.quote($0.0) + ": " + $0.1.text }.joined(separator: ", ") + "}"
+    }
+  }
+
+  static func quote(_ s: String) -> String {
+    var out = "\""
+    for c in s.unicodeScalars {
+      switch c {
+      case "\"": out += "\\\""
+      case "\\": out += "\\\\"
+      case "\n": out += "\\n"
+      case "\t": out += "\\t"
+      default:
+        if c.value < 0x20 { out += "\\u" + String(c.value, radix: 16).leftPadded(4) } else { out.unicodeScalars.append(c) }
+      }
+    }
+    return out + "\""
+  }
+}
+
+extension String {
+  func leftPadded(_ n: Int) -> String { count >= n ? self : String(repeating: "0", count: n - count) + self }
+}
+
+func layerJSON(_ i: Int, _ l: LayerInfo) -> JSON {
+  .object([("index", .int(i)), ("name", .string(l.name)), ("class", .string(l.opTypes.joined(separator: "+"))), ("kind", .string(l.kind)),
+           ("shape", .array(l.outputShape.map { .int($0) })), ("macs", .int(l.macs)), ("parameter_bytes", .int(l.parameterBytes)),
+           ("types", .object(l.formats.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),
+           ("constants", .object(l.constants.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),
+           ("notes", .array(l.notes.map { .string($0) }))])
+}
+
+/// Reads the rows of each model input from .npy files (checked against the model's shapes).
+func readInputs(_ m: Model, _ paths: [String]) throws -> (arrays: [NPYArray], rows: Int) {
+  guard paths.count == m.inputs.count else {
+    throw ValidationError("the model has \(m.inputs.count) input(s) (\(m.inputs.map(\.name).joined(separator: ", "))); got \(paths.count) --input")
+  }
+  var arrays: [NPYArray] = []
+  var rows = -1
+  for (i, path) in paths.enumerated() {
+    let a = try NPYArray.read(path)
+    let t = m.inputs[i]
+    let sample = Array(a.shape.dropFirst())
+    guard a.shape.count >= 1, sample == t.shape || (sample.reduce(1, *) == t.count && sample.count <= 1) else {
+      throw CLIError("'\(path)' has shape \(a.shape); input '\(t.name)' takes \(shapeText(t.shape)): rows first, then one sample of \(t.count) values")
+    }
+    guard rows < 0 || rows == a.shape[0] else { throw CLIError("inputs have different row counts (\(rows) and \(a.shape[0]))") }
+    rows = a.shape[0]
+    arrays.append(a)
+  }
+  guard rows > 0 else { throw CLIError("the input has 0 rows") }
+  return (arrays, rows)
+}
+
+/// File-name-safe layer names.
+func fileName(_ s: String) -> String {
+  String(s.map { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" ? $0 : "_" })
+}
+
+func makeDirectory(_ path: String) throws {
+  var p = ""
+  for part in path.split(separator: "/", omittingEmptySubsequences: false) {
+    p += (p.isEmpty && path.hasPrefix("/") ? "/" : (p.isEmpty ? "" : "/")) + part
+    if p.isEmpty || p == "/" { continue }
+    var st = stat()
+    if stat(p, &st) != 0 && mkdir(p, 0o755) != 0 && errno != EEXIST {
+      throw CLIError("cannot create directory '\(p)': \(String(cString: strerror(errno)))")
+    }
+  }
+}
+
+/// Runs every row through a traced fixed-mode session: per layer the outputs of all rows.
+func traceAll(_ m: Model, _ arrays: [NPYArray], rows: Int, batch: Int) throws -> (session: Session, values: [[Double]], raws: [[Int64]?]) {
+  let session = try Session.make(model: m, maxBatch: min(batch, rows))
+  session.reporting = true
+  var values = [[Double]](repeating: [], count: m.layers.count)
+  var raws = [[Int64]?](repeating: nil, count: m.layers.count)
+  var r = 0
+  while r < rows {
+    let n = min(session.maxBatch, rows - r)
+    let ins = arrays.enumerated().map { (i, a) in Array(a.values[(r * m.inputs[i].count)..<((r + n) * m.inputs[i].count)]) }
+    if let f = session.trace(inputs: ins, batch: n, record: { rec in
+      values[rec.layer] += rec.values
+      if let rw = rec.raws { raws[rec.layer] = (raws[rec.layer] ?? []) + rw }
+    }) {
+      throw CLIError("trace failed: \(f)")
+    }
+    r += n
+  }
+  return (session, values, raws)
+}
+
+struct Trace: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Fixed mode: every layer's output as .npy, and per layer the overflow counts and the range seen against the format.")
+  @OptionGroup var options: ModelOptions
+
+  @Option(name: .long, help: "Input .npy (float32 or float64), rows first. Repeat for several inputs.")
+  var input: [String]
+
+  @Option(name: .long, help: "Directory for the per-layer .npy files.")
+  var out: String
+
+  @Flag(name: .long, help: "Also write the raw integers of every fixed layer (<layer>.raw.npy, int64).")
+  var raw = false
+
+  @Flag(name: .long, help: "Print the report as JSON.")
+  var json = false
+
+  @Option(name: .long, help: "Rows per traced call.")
+  var batch: Int = 256
+
+  func run() throws {
+    var opts = options
+    opts.fixed = true
+    let m = try opts.load()
+    let (arrays, rows) = try readInputs(m, input)
+    try makeDirectory(out)
+    let (session, values, raws) = try traceAll(m, arrays, rows: rows, batch: batch)
+    for (i, l) in m.layers.enumerated() {
+      let base = out + "/" + String(i).leftPadded(2) + "_" + fileName(l.name)
+      try NPYArray(shape: [rows] + l.outputShape, values: values[i], descr: "<f8").write(base + ".npy")
+      if raw, let rw = raws[i] {
+        try NPYArray(shape: [rows] + l.outputShape, values: rw.map { Double($0) }, descr: "<i8").write(base + ".raw.npy")
+      }
+    }
+    let reports = (0..<session.statsCount).map { session.report($0) }
+    var traps: [String] = []
+    for r in reports {
+      if r.resultWrapped + r.resultSaturated > 0 {
+        traps.append("\(r.name): \(r.resultWrapped + r.resultSaturated) of \(r.values) results \(r.resultWrapped > 0 ? "wrapped" : "saturated") in \(r.result)" +
+                     (r.neededIntegerBits.map { " (the values seen need \($0) integer bits, it has \(r.result.integerBits))" } ?? ""))
+      }
+      if r.accumWrapped + r.accumSaturated > 0 {
+        traps.append("\(r.name): \(r.accumWrapped) accumulator conversions wrapped, \(r.accumSaturated) saturated")
+      }
+    }
+    // Lookup tables narrower than the values they see.
+    for (i, l) in m.layers.enumerated() where i > 0 {
+      let lim: Double? = l.kind.hasPrefix("sigmoid") ? 8 : (l.kind.hasPrefix("tanh") ? 4 : nil)
+      guard let lim, let inVals = values.indices.contains(i - 1) ? values[i - 1] : nil else { continue }
+      let beyond = inVals.filter { $0 >= lim || $0 < -lim }.count
+      if beyond > 0 { traps.append("\(l.name): \(beyond) inputs outside the table's [−\(Int(lim)), \(Int(lim))) read its end entries") }
+    }
+    for (i, l) in m.layers.enumerated() where l.kind.hasPrefix("softmax") {
+      let v = values[i]
+      let n = l.outputShape.reduce(1, *)
+      if rows > 1 && n > 0 {
+        let distinct = Set(stride(from: 0, to: v.count, by: n).map { Array(v[$0..<($0 + n)]) }).count
+        if distinct == 1 { traps.append("\(l.name): every row gives the same softmax output (its input is too wide for the exp-table index, hls4ml-tutorial PR #111)") }
+      }
+    }
+    if json {
+      print(JSON.object([
+        ("model", .string(m.source)), ("rows", .int(rows)),
+        ("layers", .array(reports.map { r in
+          .object([("index", .int(r.layer)), ("name", .string(r.name)), ("result_format", .string(r.result.description)),
+                   ("values", .int(Int(r.values))), ("accum_wrapped", .int(Int(r.accumWrapped))), ("accum_saturated", .int(Int(r.accumSaturated))),
+                   ("result_wrapped", .int(Int(r.resultWrapped))), ("result_saturated", .int(Int(r.resultSaturated))),
+                   ("seen_min", r.seen.map { .double($0.lowerBound) } ?? .null), ("seen_max", r.seen.map { .double($0.upperBound) } ?? .null),
+                   ("format_min", .double(r.formatRange.lowerBound)), ("format_max", .double(r.formatRange.upperBound)),
+                   ("integer_bits", .int(r.result.integerBits)), ("needed_integer_bits", r.neededIntegerBits.map { .int($0) } ?? .null)])
+        })),
+        ("traps", .array(traps.map { .string($0) })),
+        ("static_notes", .array(m.layers.flatMap { l in l.notes.map { .string("\(l.name): \($0)") } })),
+      ]).text)
+      return
+    }
+    print("trace of \(m.source): \(rows) rows, per-layer outputs in \(out)/")
+    print(pad("#", 4) + pad("layer", 24) + pad("result", 34) + pad("seen", 26) + pad("format", 24) + pad("I need/has", 12) + pad("accum w/s", 14) + "result w/s")
+    for r in reports {
+      let seen = r.seen.map { "[\(format3g($0.lowerBound)), \(format3g($0.upperBound))]" } ?? "-"
+      let fr = "[\(format3g(r.formatRange.lowerBound)), \(format3g(r.formatRange.upperBound))]"
+      let need = r.neededIntegerBits.map { "\($0)/\(r.result.integerBits)" + ($0 > r.result.integerBits ? " !" : "") } ?? "-"
+      print(pad("\(r.layer)", 4) + pad(r.name, 24) + pad(r.result.description, 34) + pad(seen, 26) + pad(fr, 24) + pad(need, 12)
+            + pad("\(r.accumWrapped)/\(r.accumSaturated)", 14) + "\(r.resultWrapped)/\(r.resultSaturated)")
+    }
+    let notes = m.layers.flatMap { l in l.notes.map { "\(l.name): \($0)" } }
+    if !traps.isEmpty || !notes.isEmpty { print("") }
+    for t in traps { print("trap: " + t) }
+    for n in notes { print(n) }
+  }
+}
+
+/// %g-style text with 4 significant digits, for tables.
+func format3g(_ v: Double) -> String {
+  var buf = [CChar](repeating: 0, count: 64)
+  _ = withVaList([v]) { vsnprintf(&buf, 64, "%.4g", $0) }
+  return String(cString: buf)
+}
+
+/// C++ `std::ostream << float` (default precision 6): what hls4ml's testbench logs contain.
+func ostreamFloat(_ v: Float) -> String {
+  var buf = [CChar](repeating: 0, count: 64)
+  _ = withVaList([Double(v)]) { vsnprintf(&buf, 64, "%g", $0) }
+  return String(cString: buf)
+}
+
+struct Testbench: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "tb",
+    abstract: "Fixed mode: hls4ml testbench files (tb_data/) from trigrt's results, plus bit-exact raw-integer variants.")
+  @OptionGroup var options: ModelOptions
+
+  @Option(name: .long, help: "Input .npy (float32 or float64), rows first.")
+  var input: [String]
+
+  @Option(name: .long, help: "Directory to write (tb_data/ is created inside it).")
+  var out: String
+
+  @Option(name: .long, help: "Write tb_data/<layer>_output.log for this layer (hls4ml names); repeat, or 'all'.")
+  var trace: [String] = []
+
+  func run() throws {
+    var opts = options
+    opts.fixed = true
+    let m = try opts.load()
+    let (arrays, rows) = try readInputs(m, input)
+    let dir = out + "/tb_data"
+    try makeDirectory(dir)
+    let (_, values, raws) = try traceAll(m, arrays, rows: rows, batch: 256)
+    func write(_ path: String, _ lines: [String]) throws {
+      guard let f = fopen(path, "w") else { throw CLIError("cannot write '\(path)': \(String(cString: strerror(errno)))") }
+      defer { fclose(f) }
+      for l in lines { fputs(l + "\n", f) }
+    }
+    // Inputs: each sample on one line, every value followed by one space (Python str() of the
+    // array's own dtype, as hls4ml writes them); raw: the integers of input_t.
+    var inLines: [String] = [], inRaw: [String] = []
+    let session = try Session.make(model: m, maxBatch: 1)
+    _ = session
+    for r in 0..<rows {
+      var line = "", rawLine = ""
+      for (i, a) in arrays.enumerated() {
+        let c = m.inputs[i].count
+        for e in 0..<c {
+          let v = a.values[r * c + e]
+          line += (a.descr == "<f4" ? Float(v).description : v.description) + " "
+          rawLine += String(m.quantizeInput(i, v)) + " "
+        }
+      }
+      inLines.append(line)
+      inRaw.append(rawLine)
+    }
+    try write(dir + "/tb_input_features.dat", inLines)
+    try write(dir + "/tb_input_features.raw.dat", inRaw)
+    // Predictions: the model outputs (exact values) and their raw integers.
+    let outLayers = m.outputLayerIndices
+    var pred: [String] = [], predRaw: [String] = []
+    for r in 0..<rows {
+      var line = "", rawLine = ""
+      for li in outLayers {
+        let n = m.layers[li].outputShape.reduce(1, *)
+        for e in 0..<n {
+          line += values[li][r * n + e].description + " "
+          if let rw = raws[li] { rawLine += String(rw[r * n + e]) + " " }
+        }
+      }
+      pred.append(line)
+      predRaw.append(rawLine)
+    }
+    try write(dir + "/tb_output_predictions.dat", pred)
+    try write(dir + "/tb_output_predictions.raw.dat", predRaw)
+    let wanted = trace.contains("all") ? Set(m.layers.map(\.name)) : Set(trace)
+    for name in wanted where !m.layers.contains(where: { $0.name == name }) {
+      throw ValidationError("--trace \(name): no such layer (layers: \(m.layers.map(\.name).joined(separator: ", ")))")
+    }
+    for (i, l) in m.layers.enumerated() where wanted.contains(l.name) {
+      let n = l.outputShape.reduce(1, *)
+      var lines: [String] = [], rawLines: [String] = []
+      for r in 0..<rows {
+        lines.append((0..<n).map { ostreamFloat(Float(values[i][r * n + $0])) + " " }.joined())
+        if let rw = raws[i] { rawLines.append((0..<n).map { String(rw[r * n + $0]) + " " }.joined()) }
+      }
+      try write(dir + "/\(l.name)_output.log", lines)
+      if raws[i] != nil { try write(dir + "/\(l.name)_output.raw.log", rawLines) }
+    }
+    print("wrote \(dir): tb_input_features.dat, tb_output_predictions.dat (\(rows) rows) and their .raw.dat variants" +
+          (wanted.isEmpty ? "" : ", \(wanted.count) layer log(s)"))
   }
 }

@@ -117,6 +117,15 @@ static void check_bad_inputs(const char *dir) {
   trigrt_options_init(&o);
   trigrt_options_init(NULL);
   CHECK(o.struct_size == sizeof o && o.mode == TRIGRT_MODE_FLOAT && o.precision_config == NULL, "options_init");
+  /* options_init never writes past the version-1 fields: a canary after a v1-sized struct survives */
+  unsigned char buf[64];
+  memset(buf, 0xA5, sizeof buf);
+  trigrt_options_init((trigrt_options *)buf);
+  CHECK(buf[16] == 0xA5 && buf[63] == 0xA5, "options_init wrote past the version-1 fields");
+  trigrt_options o2;
+  memset(&o2, 0xA5, sizeof o2);
+  TRIGRT_OPTIONS_INIT(&o2);
+  CHECK(o2.struct_size == sizeof o2 && o2.mode == TRIGRT_MODE_FLOAT && o2.precision_config == NULL, "TRIGRT_OPTIONS_INIT");
   o.struct_size = 0;
   snprintf(p, sizeof p, "%s/missing.onnx", dir);
   CHECK(trigrt_model_load_file(p, &o, &m, &err) == TRIGRT_E_INVALID_ARGUMENT && strstr(err.message, "struct_size"), "bad struct_size: %s", err.message);

@@ -31,6 +31,35 @@ import TrigRTTools
     }
   }
 
+  static let fixedSets: [String] = {
+    let dir = Paths.root + "/firmware-sim/configs"
+    let models = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
+    return models.sorted().flatMap { m in
+      ((try? FileManager.default.contentsOfDirectory(atPath: "\(dir)/\(m)")) ?? []).filter { $0.hasSuffix(".yml") }.sorted()
+        .map { "\(m)/\($0.dropLast(4))" }
+    }
+  }()
+
+  /// Fixed mode: `run` (float inputs, quantized eight at a time) gives exactly what `run_f64`
+  /// (the scalar quantizer, bit-exact with hls4ml in the firmware-sim comparison) gives for the
+  /// same float32 inputs, rounded to float, on every golden set of firmware-sim.
+  @Test(arguments: fixedSets)
+  func fixedFloatRunEqualsF64Run(_ set: String) throws {
+    let parts = set.split(separator: "/").map(String.init)
+    let root = Paths.root + "/firmware-sim"
+    let model = try Model.load(path: "\(root)/models/\(parts[0]).cleaned.onnx",
+                               options: LoadOptions(mode: .fixed, precisionConfig: "\(root)/configs/\(set).yml"))
+    let x = try NPYArray.read("\(root)/goldens/\(set).inputs.npy")
+    let rows = min(x.shape[0], 2000)
+    let sub = NPYArray(shape: [rows] + x.shape.dropFirst(), values: Array(x.values[0..<(rows * model.inputs[0].count)]), descr: x.descr)
+    for batch in [1, 64] {
+      let (f32, f64) = try runAll(model, sub, batch: batch)
+      let bad = zip(f32, f64).filter { $0.0 != Float($0.1) }.count
+      #expect(bad == 0, "\(set) batch \(batch): \(bad) of \(f32.count) outputs differ")
+    }
+    #expect(x.shape[0] >= rows)
+  }
+
   /// Float ONNX models (ONNX Runtime goldens) and QONNX models in float mode (qonnx
   /// `execute_onnx` goldens: Quant nodes run as fake quantisation, as qonnx runs them).
   @Test(arguments: ["jettag_mlp_float", "jettag_mlp_bn_float", "jettag_mlp_qkeras.qonnx", "jettag_mlp_qonnx_zoo.qonnx",

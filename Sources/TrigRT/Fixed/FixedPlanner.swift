@@ -56,12 +56,21 @@ enum FixedPlanner {
                              productCast: store.cast(FixedCast(from: product, to: accum)), sumCast: store.cast(FixedCast(from: sum, to: accum)),
                              resultCast: store.cast(FixedCast(from: accum, to: result)),
                              productFitsInt64: product.width <= 63, sumFitsInt64: sum.width <= 63, stats: statsIndex, fast: nil)
-      s.fast = fastPlan(d, input: inF, weight: w, accum: accum, result: result, product: product, weights: UnsafePointer(wr), store: store)
-      if s.fast != nil {
-        s.scratch = scratch
-        scratchBytes = max(scratchBytes, d.inFeatures * 4)
+      info.exactFractionalBits = accum.fractionalBits
+      // Known traps (hls4ml #324, HLS4ML-SEMANTICS P7): an accumulator narrower than its inputs' products.
+      let need = Passes.ceilLog2(d.inFeatures)
+      if accum.fractionalBits < product.fractionalBits {
+        info.notes.append("trap: accum_t \(accum) keeps \(accum.fractionalBits) fractional bits, the products of \(inF) × \(w) carry \(product.fractionalBits): every product is rounded (\(accum.quantization == .trn ? "floored" : "rounded")) before it is added (hls4ml #324)")
       }
-      info.kind += s.fast == nil ? " (general path)" : " (32-bit fast path)"
+      if accum.integerBits < product.integerBits + need {
+        info.notes.append("trap: accum_t \(accum) has \(accum.integerBits) integer bits; \(d.inFeatures) products of \(inF) × \(w) can need \(product.integerBits + need): partial sums can \(accum.overflow == .wrap ? "wrap" : "saturate")")
+      }
+      s.fast = fastPlan(d, input: inF, weight: w, accum: accum, result: result, product: product, weights: UnsafePointer(wr), store: store)
+      if let fp = s.fast {
+        s.scratch = scratch
+        scratchBytes = max(scratchBytes, max(d.inFeatures * 4, fp.kPad * 2))
+      }
+      info.kind += s.fast == nil ? " (general path)" : (s.fast?.int16Weights != nil ? " (16-bit fast path)" : " (32-bit fast path)")
       return (.denseFixed(s), info)
     case .normalize(let scale, let bias):
       return (.normalizeFixed(try normalize(l, scale: scale, bias: bias, channels: scale.count, inner: 1, channelsLast: true,
@@ -71,10 +80,11 @@ enum FixedPlanner {
                                             inF: inF, ins: ins, out: out, count: count, store: store, stats: statsIndex, info: &info, source: source)), info)
     case .activation(let a):
       info.kind = a == .identity ? "linear" : a.name
+      info.exactFractionalBits = inF.fractionalBits
       var s = ActivationFixedStep(x: ins[0], y: out, count: count, kind: .linear, cast: store.cast(FixedCast(from: inF, to: result)),
                                   alpha: 0, alphaCast: store.cast(FixedCast(from: inF, to: result)), lo: 0, hi: 0, loResult: 0, hiResult: 0,
                                   table: nil, tableSize: 0, divisor: 1, inputFractionalBits: inF.fractionalBits, stats: statsIndex,
-                                  lane: LaneCast.make(from: inF.exact, to: result).map { store.box($0) })
+                                  lane: (LaneCast.make32(from: inF.exact, to: result) ?? LaneCast.make(from: inF.exact, to: result)).map { store.box($0) })
       switch a {
       case .identity: s.kind = .linear
       case .relu: s.kind = .relu
@@ -84,6 +94,8 @@ enum FixedPlanner {
         // hls4ml passes activ_param as a C++ double literal, converted to param_t directly.
         s.alpha = p.quantize(Double(alpha)).raw
         s.alphaCast = store.cast(FixedCast(from: .product(p.exact, inF.exact), to: result))
+        s.paramFractionalBits = p.fractionalBits
+        info.exactFractionalBits = inF.fractionalBits + p.fractionalBits
       case .sigmoid, .tanh:
         let t = l.resolved["table"]!
         let n = l.tableSize
@@ -95,7 +107,12 @@ enum FixedPlanner {
         s.table = UnsafePointer(table)
         s.tableSize = n
         s.divisor = a == .sigmoid ? 16 : 8
+        info.exactFractionalBits = result.fractionalBits
         info.kind += " (table \(n) × \(t))"
+        let range = a == .sigmoid ? 8.0 : 4.0
+        if inF.toDouble(inF.maxRaw) > range || inF.toDouble(inF.minRaw) < -range {
+          info.notes.append("note: the table covers [−\(Int(range)), \(Int(range))); inputs of \(inF) beyond it read the end entries")
+        }
         info.constants["table_size"] = "\(n)"
       case .clip:
         throw TrigRTError(.unsupported, "\(source): fixed mode: \(l.name): Clip has no hls4ml 1.3.0 ONNX counterpart")
@@ -117,12 +134,22 @@ enum FixedPlanner {
         exact = ExactFormat.product(s, try! ExactFormat(width: 1, integerBits: 0, isSigned: false))
       }
       info.kind = "merge \(op)"
+      info.exactFractionalBits = op == .mul ? aF.fractionalBits + bF.fractionalBits : (op == .average ? f + 1 : f)
       return (.mergeFixed(MergeFixedStep(a: ins[0], b: ins[1], y: out, op: op, count: count, countA: cA, countB: cB,
                                          shiftA: f - aF.fractionalBits, shiftB: f - bF.fractionalBits,
                                          cast: store.cast(FixedCast(from: exact, to: result)), castA: store.cast(FixedCast(from: aF, to: result)),
                                          castB: store.cast(FixedCast(from: bF, to: result)), stats: statsIndex)), info)
+    case .quantizeFloat:
+      info.kind = "quant (float32 → \(result))"
+      info.formats["input"] = "float32"
+      return (.quantizeFixed(QuantizeFixedStep(x: ins[0], y: out, count: count, quantizer: store.box(InputQuantizer(result)))), info)
+    case .toFloat:
+      info.kind = "to float32"
+      info.formats["result"] = "float32"
+      return (.toFloat(ToFloatStep(x: ins[0], y: out, count: count, converter: store.box(OutputConverter(inF)))), info)
     case .concat(let c):
       info.kind = "concatenate"
+      info.exactFractionalBits = inF.fractionalBits
       let inputs = store.allocate(ins.count, of: Int32.self)
       for (i, s) in ins.enumerated() { inputs[i] = s }
       let casts = store.allocate(ins.count, of: FixedCast.self)
@@ -142,6 +169,7 @@ enum FixedPlanner {
     let product = ExactFormat.product(inF.exact, sF.exact)
     let sum = ExactFormat.sum(product, bF.exact)
     let f = max(product.fractionalBits, bF.fractionalBits)
+    info.exactFractionalBits = f
     let sr = store.allocate(channels, of: Int64.self), br = store.allocate(channels, of: Int64.self)
     let biasShift = f - bF.fractionalBits
     for c in 0..<channels {
@@ -149,11 +177,14 @@ enum FixedPlanner {
       br[c] = WeightsPath.raw(bias[c], bF) << biasShift
     }
     let perElement = channelsLast && channels == count
-    let lane = perElement && product.width <= 62 && sum.width <= 62 ? LaneCast.make(from: sum, to: result).map { store.box($0) } : nil
+    let unit = (0..<channels).allSatisfy { sr[$0] == 1 }
+    // 32-bit lanes need x << shift and the biases to fit too (x·1 + b with |x| and |b| < 2^29).
+    let lane32 = unit && inF.width + (f - product.fractionalBits) <= 29 && bF.width + biasShift <= 29 ? LaneCast.make32(from: sum, to: result) : nil
+    let lane = perElement && product.width <= 62 && sum.width <= 62 ? (lane32 ?? LaneCast.make(from: sum, to: result)).map { store.box($0) } : nil
     return NormalizeFixedStep(x: ins[0], y: out, count: count, channels: channels, inner: inner, channelsLast: channelsLast,
                               scale: UnsafePointer(sr), bias: UnsafePointer(br), productShift: f - product.fractionalBits,
                               wide: sum.width > 62, cast: store.cast(FixedCast(from: sum, to: result)), stats: stats,
-                              lane: lane, unitScale: (0..<channels).allSatisfy { sr[$0] == 1 })
+                              lane: lane, unitScale: unit)
   }
 
   static func softmax(_ l: HLSLayer, _ sm: SoftmaxSpec, inF: FixedFormat, ins: [Int32], out: Int32, store: ConstantStore,
@@ -168,6 +199,7 @@ enum FixedPlanner {
                              legacySum: store.cast(FixedCast(from: zero, to: zero)), expSize: l.tableSize, invSize: l.tableSize,
                              dataFractionalBits: inF.fractionalBits, tableFractionalBits: 0, zero: 0, one: 0, stats: stats)
     info.kind = "softmax (\(l.implementation))"
+    info.exactFractionalBits = result.fractionalBits
     info.constants["implementation"] = l.implementation
     info.constants["exp_table_size"] = "\(l.expTableSize)"
     info.constants["inv_table_size"] = "\(l.invTableSize)"
@@ -191,8 +223,9 @@ enum FixedPlanner {
       s.expSize = l.expTableSize
       s.invSize = l.invTableSize
       info.kind += " (tables \(l.expTableSize) / \(l.invTableSize) × \(t))"
-      info.constants["exp_table_size"] = "\(l.expTableSize)"
-      info.constants["inv_table_size"] = "\(l.invTableSize)"
+      if t.toDouble(t.maxRaw) < exp(8.0) {
+        info.notes.append("trap: legacy softmax: exp-table entries up to e^8 = 2981 wrap in \(t) (the table type hls4ml 1.3.0 always uses): outputs above 1 are possible")
+      }
     case "stable", "latency":
       let expT = l.resolved["exp_table"]!, invT = l.resolved["inv_table"]!, invInp = l.resolved["inv_inp"]!, accum = l.resolved["accum"]!
       // Table sizes and inp_norm_t as hls4ml's config template writes them (the frontend resolves them).
@@ -228,9 +261,23 @@ enum FixedPlanner {
       s.invBits = invBits
       s.invTable = UnsafePointer(inv)
       s.resultCast = store.cast(FixedCast(from: .product(accum.exact, invT.exact), to: result))
+      info.exactFractionalBits = accum.fractionalBits + invT.fractionalBits
       s.expSize = expSize
       s.invSize = l.invTableSize
       info.kind += " (exp table \(expSize) × \(expT), inverse \(l.invTableSize) × \(invT))"
+      // Known traps (HLS4ML-SEMANTICS P1–P3, hls4ml-tutorial PR #111, #1512): table addressing by top bits.
+      let step = Double(sign: .plus, exponent: indexFormat.width - expBits - indexFormat.fractionalBits, significand: 1)
+      if step >= 1 {
+        info.notes.append("trap: the exp table is addressed by the top \(expBits) bits of \(indexFormat): inputs \(step) apart share one entry; with a wide (auto) input every output can be the same (hls4ml-tutorial PR #111)")
+      }
+      if s.impl == .stable {
+        let wrapAt = Double(sign: .plus, exponent: indexFormat.integerBits, significand: 1)
+        info.notes.append("note: stable softmax: differences x_max − x_i of \(wrapAt) or more wrap in \(indexFormat) (AP_WRAP), giving large probabilities to small logits")
+      }
+      let invStep = Double(sign: .plus, exponent: invInp.width - invBits - invInp.fractionalBits, significand: 1)
+      if invStep >= 0.125 {
+        info.notes.append("note: the 1/sum table is addressed in steps of \(invStep) of the sum (\(invInp)): probabilities can sum to more or less than 1 (hls4ml #1512)")
+      }
       info.constants["exp_table_size"] = "\(expSize)"
       info.constants["inv_table_size"] = "\(l.invTableSize)"
     default:
@@ -284,8 +331,20 @@ enum FixedPlanner {
     }
     let toResult = FixedCast(from: a, to: result)
     let identity = a.fractionalBits == result.fractionalBits && !toResult.canOverflow && result.kind == .apFixed
+    // The 16-bit path (see DenseFastPlan.int16Weights).
+    func fits16(_ f: FixedFormat) -> Bool { f.isSigned ? f.width <= 16 : f.width <= 15 }
+    var w16: UnsafePointer<Int16>? = nil
+    let kPad = (d.inFeatures + 15) / 16 * 16
+    if fits16(x), fits16(w), accumulation == .wrapDeferred, rounding.kind == .exact || rounding.kind == .left {
+      let p16 = store.allocate(d.outFeatures * kPad, of: Int16.self)
+      for m in 0..<d.outFeatures {
+        for k in 0..<d.inFeatures { p16[m * kPad + k] = Int16(truncatingIfNeeded: weights[k * d.outFeatures + m]) }
+      }
+      w16 = UnsafePointer(p16)
+    }
     return DenseFastPlan(w: UnsafePointer(packed), tiles: tiles, rounding: rounding, accumWidth: a.width, accumSigned: a.isSigned,
                          resultIsIdentity: identity, resultLane: LaneCast.make(from: a.exact, to: result).map { store.box($0) },
-                         accumulation: accumulation, productCanOverflow: productCast.canOverflow)
+                         resultLane32: LaneCast.make32(from: a.exact, to: result).map { store.box($0) },
+                         int16Weights: w16, kPad: kPad, accumulation: accumulation, productCanOverflow: productCast.canOverflow)
   }
 }

@@ -966,6 +966,10 @@ enum HLSOp {
   case softmax(SoftmaxSpec)
   case merge(MergeFixedStep.Op)
   case concat(ConcatSpec)
+  /// QONNX fixed mode: a Quant of a float tensor (result = the quantiser's format).
+  case quantizeFloat
+  /// QONNX fixed mode: a fixed tensor handed to float32 ops.
+  case toFloat
 }
 
 /// One hls4ml layer as `FixedPlanner` builds its step.
@@ -1176,18 +1180,12 @@ enum HLSGraphBuilder {
           h.resolved[key] = try format(l.types[k]!.precision, l, "\(k)")
         }
         if h.implementation == "stable" {
+          // (FixedPlanner notes how coarsely the exp table is addressed, SEMANTICS pitfall P1.)
           h.resolved["inp_norm"] = try format(sm.inpNorm, l, "inp_norm_t")
-          // The exp table is indexed by the top bits of inp_norm_t (SEMANTICS pitfall P1).
-          var bits = 0
-          while (1 << bits) < sm.exp { bits += 1 }
-          let k = sm.inpNorm.integer - bits
-          if k > 0 {
-            h.notes.append("softmax: the exp table index steps by 2^\(k) (inp_norm_t \(sm.inpNorm), \(sm.exp) entries): inputs within \(1 << min(k, 60)) of the maximum all read exp(0), as in hls4ml")
-          }
         }
         if h.implementation == "legacy" {
+          // nnet::activ_config's table_t; FixedPlanner notes that its exp entries wrap.
           h.resolved["table"] = try! FixedFormat(parsing: "ap_fixed<18,8>")
-          h.notes.append("legacy softmax: its exp table wraps, so outputs can exceed 1 (as in hls4ml's C simulation)")
         }
         for s in [sm.exp, sm.inv] where s < 1 || s > 1 << 20 { throw no(l, "a softmax table of \(s) entries") }
         let n = l.outVar.size

@@ -87,6 +87,13 @@ enum Passes {
 
   static func noteFor(_ p: Pass) -> String? { nil }
 
+  /// ⌈log2 n⌉ for n ≥ 1 (0 for n = 1).
+  static func ceilLog2(_ n: Int) -> Int {
+    var b = 0
+    while (1 << b) < n { b += 1 }
+    return b
+  }
+
   // MARK: helpers
 
   /// numpy `frexp` of a positive value's mantissa and exponent.

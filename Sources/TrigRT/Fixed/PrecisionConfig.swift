@@ -386,6 +386,10 @@ struct PrecisionConfig {
   /// Config keys that hls4ml accepts but ignores (reported by inspect).
   var notes: [String] = []
 
+  /// hls4ml's default precision (`fixed<16,6>`) as a trigrt format: the placeholder format
+  /// of values without one (float32 values in QONNX fixed mode).
+  static let hls4mlDefault = try! FixedFormat(parsing: "ap_fixed<16,6>")
+
   /// The default config hls4ml's `config_from_onnx_model(granularity='model')` returns.
   static func modelDefault(source: String) -> PrecisionConfig {
     PrecisionConfig(source: source, document: PyDict([("Model", .dict(PyDict([("Precision", .dict(PyDict([("default", .str("fixed<16,6>"))]))),

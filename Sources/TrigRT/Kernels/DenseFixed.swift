@@ -50,6 +50,14 @@ struct DenseFastPlan {
   var resultIsIdentity: Bool
   /// res_t(acc) on lanes, when LaneCast is exact for it.
   var resultLane: UnsafePointer<LaneCast>?
+  /// The same on 32-bit lanes (accum_t and res_t at most 30 bits).
+  var resultLane32: UnsafePointer<LaneCast>?
+  /// 16-bit path: [M][kPad] Int16 weights (zero padded) when inputs and weights fit 16 bits,
+  /// every product converts into accum_t exactly (accum_t has at least the products' fractional
+  /// bits: a left shift) and accum_t wraps: then pairs of products can be summed before the
+  /// conversion (`vpmaddwd`), mod 2^32 like everything else on this path.
+  var int16Weights: UnsafePointer<Int16>?
+  var kPad: Int = 0
   /// How partial sums are kept in accum_t.
   var accumulation: Accumulation
   /// The per-product conversion can leave accum_t's range (then it saturates like the sums).
@@ -125,6 +133,10 @@ struct ProductRounding: Equatable {
 
 enum DenseFixedKernel {
   static func run<O: FixedObserver>(_ s: DenseFixedStep, _ slots: Slots, batch: Int, stats: UnsafeMutablePointer<LayerStats>?, _: O.Type) {
+    if !O.enabled, let f = s.fast, let w16 = f.int16Weights {
+      runInt16(s, f, w16, slots, batch: batch)
+      return
+    }
     if !O.enabled, let f = s.fast {
       switch (f.accumulation, f.rounding.kind) {
       case (.wrapDeferred, .exact): runFast(s, f, slots, batch: batch, Exact.self, WrapDeferred.self)
@@ -257,7 +269,7 @@ enum DenseFixedKernel {
   }
 
   @inline(__always) static func initial<A: Accumulator>(_ s: DenseFixedStep, _ m0: Int, _: A.Type) -> SIMD8<Int32> {
-    A.biasFirst ? SIMD8<Int32>(truncatingIfNeeded: UnsafeRawPointer(s.accBias + m0).loadUnaligned(as: SIMD8<Int64>.self)) : .zero
+    A.biasFirst ? narrow8(s.accBias + m0) : .zero
   }
 
   @inline(__always)
@@ -325,6 +337,22 @@ enum DenseFixedKernel {
       for l in 0..<n { y[m0 &+ l] = acc[l] }
       return
     }
+    if let lc = f.resultLane32 {
+      // accum_t and res_t both fit 32-bit lanes: wrap (or keep) the Int32 sums, convert, widen.
+      var a32: SIMD8<Int32>
+      if case .saturate = f.accumulation {
+        a32 = a
+      } else {
+        let sh = SIMD8<Int32>(repeating: Int32(32 &- f.accumWidth))
+        let b = narrow8(s.accBias + m0)
+        a32 = f.accumSigned ? ((a &+ b) &<< sh) &>> sh
+                            : SIMD8<Int32>(truncatingIfNeeded: (SIMD8<UInt32>(truncatingIfNeeded: a &+ b) &<< SIMD8<UInt32>(truncatingIfNeeded: sh)) &>> SIMD8<UInt32>(truncatingIfNeeded: sh))
+      }
+      let v = SIMD8<Int64>(truncatingIfNeeded: lc.pointee.apply32(a32))
+      if n == 8 { store8(v, y + m0); return }
+      for l in 0..<n { y[m0 &+ l] = v[l] }
+      return
+    }
     if let lc = f.resultLane {
       let v = lc.pointee.apply(acc)
       if n == 8 { store8(v, y + m0); return }
@@ -332,6 +360,44 @@ enum DenseFixedKernel {
       return
     }
     for l in 0..<n { y[m0 &+ l] = rc.apply(acc[l]) }
+  }
+
+  /// The 16-bit path: dot products of 16-element chunks (Int16 × Int16 → Int32, adjacent pairs
+  /// summed: LLVM emits `vpmaddwd`), eight outputs at a time, then the common epilogue.
+  static func runInt16(_ s: DenseFixedStep, _ f: DenseFastPlan, _ w: UnsafePointer<Int16>, _ slots: Slots, batch: Int) {
+    let x = UnsafePointer(raws(slots, s.x)), y = raws(slots, s.y)
+    let rows = batch &* s.rowsPerSample
+    let rc = s.resultCast.pointee
+    let xs = slots[Int(s.scratch)].assumingMemoryBound(to: Int16.self)
+    let kp = f.kPad
+    let left = SIMD8<Int32>(repeating: f.rounding.kind == .left ? f.rounding.shift : 0)
+    for r in 0..<rows {
+      let xr = x + r &* s.k
+      for i in 0..<s.k { xs[i] = Int16(truncatingIfNeeded: xr[i]) }
+      for i in s.k..<kp { xs[i] = 0 }
+      var m0 = 0
+      while m0 < s.m {
+        var a = SIMD8<Int32>.zero
+        for l in 0..<8 where m0 &+ l < s.m {
+          a[l] = dot16(UnsafePointer(xs), w + (m0 &+ l) &* kp, kp)
+        }
+        finish(a &<< left, s, f, rc, y + r &* s.m, m0)
+        m0 &+= 8
+      }
+    }
+  }
+
+  @inline(__always)
+  static func dot16(_ x: UnsafePointer<Int16>, _ w: UnsafePointer<Int16>, _ k: Int) -> Int32 {
+    var acc = SIMD16<Int32>()
+    var i = 0
+    while i < k {
+      let a = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<Int16>.self)
+      let b = UnsafeRawPointer(w + i).loadUnaligned(as: SIMD16<Int16>.self)
+      acc &+= SIMD16<Int32>(truncatingIfNeeded: a) &* SIMD16<Int32>(truncatingIfNeeded: b)
+      i &+= 16
+    }
+    return acc.wrappedSum()
   }
 
   @inline(__always) static func load8(_ p: UnsafePointer<Int32>) -> SIMD8<Int32> {

@@ -24,6 +24,8 @@ struct LaneCast {
   var hi: Int64
   /// 64 − W for the wrap.
   var wrapShift: Int64
+  /// Built by make32: every intermediate fits 32-bit lanes.
+  var sourceWidth32 = false
 
   /// The lane version of `FixedCast(from: source, to: target)`, or nil when it would not be
   /// exact (wide sources, AP_WRAP with saturation bits, integer kinds, extreme shifts).
@@ -238,4 +240,123 @@ extension LaneCast {
     case .satZero: loop.run(self, S.self, SaturateZero.self)
     }
   }
+}
+
+// MARK: - 32-bit lanes
+//
+// The same conversion on SIMD8<Int32> (one AVX2 register, native arithmetic shifts and
+// min/max) for sources and targets of at most 31 bits. `LaneCast.lanes32` says whether a cast
+// qualifies; the data stay Int64 in memory and are narrowed and widened around the arithmetic.
+
+extension LaneCast {
+  /// True when every step of the conversion fits 32-bit lanes exactly.
+  var fits32: Bool { sourceWidth32 }
+
+  static func make32(from source: ExactFormat, to target: FixedFormat) -> LaneCast? {
+    guard source.width <= 30, target.width <= 30, var c = make(from: source, to: target) else { return nil }
+    if c.leftShift > 0 && source.width + Int(c.leftShift) > 30 { return nil }
+    if c.rightShift > 29 { return nil }
+    c.sourceWidth32 = true
+    return c
+  }
+}
+
+protocol LaneShift32 {
+  static func apply(_ r: SIMD8<Int32>, _ c: LaneCast) -> SIMD8<Int32>
+}
+protocol LaneRange32 {
+  static func apply(_ q: SIMD8<Int32>, _ c: LaneCast) -> SIMD8<Int32>
+}
+extension NoShift: LaneShift32 {
+  @inline(__always) static func apply(_ r: SIMD8<Int32>, _ c: LaneCast) -> SIMD8<Int32> { r }
+}
+extension LeftShift: LaneShift32 {
+  @inline(__always) static func apply(_ r: SIMD8<Int32>, _ c: LaneCast) -> SIMD8<Int32> { r &<< SIMD8(repeating: Int32(c.leftShift)) }
+}
+extension RightShift: LaneShift32 {
+  @inline(__always) static func apply(_ r: SIMD8<Int32>, _ c: LaneCast) -> SIMD8<Int32> {
+    let sh = SIMD8<Int32>(repeating: Int32(c.rightShift))
+    let t = r &>> sh
+    let rem = r &- (t &<< sh)
+    let sign = r &>> 31
+    let lsb = SIMD8<Int32>.zero &- (t & 1)
+    return t &+ ((rem &+ SIMD8(repeating: Int32(c.c0)) &+ (sign & SIMD8(repeating: Int32(c.cs))) &+ (lsb & SIMD8(repeating: Int32(c.cl)))) &>> sh)
+  }
+}
+extension InRange: LaneRange32 {
+  @inline(__always) static func apply(_ q: SIMD8<Int32>, _ c: LaneCast) -> SIMD8<Int32> { q }
+}
+extension WrapSigned: LaneRange32 {
+  @inline(__always) static func apply(_ q: SIMD8<Int32>, _ c: LaneCast) -> SIMD8<Int32> {
+    let s = SIMD8<Int32>(repeating: Int32(c.wrapShift - 32))
+    return (q &<< s) &>> s
+  }
+}
+extension WrapUnsigned: LaneRange32 {
+  @inline(__always) static func apply(_ q: SIMD8<Int32>, _ c: LaneCast) -> SIMD8<Int32> {
+    let s = SIMD8<UInt32>(repeating: UInt32(c.wrapShift - 32))
+    return SIMD8<Int32>(truncatingIfNeeded: (SIMD8<UInt32>(truncatingIfNeeded: q) &<< s) &>> s)
+  }
+}
+extension Saturate: LaneRange32 {
+  @inline(__always) static func apply(_ q: SIMD8<Int32>, _ c: LaneCast) -> SIMD8<Int32> {
+    let l = SIMD8<Int32>(repeating: Int32(c.lo)), h = SIMD8<Int32>(repeating: Int32(c.hi))
+    return q.replacing(with: l, where: q .< l).replacing(with: h, where: q .> h)
+  }
+}
+extension SaturateZero: LaneRange32 {
+  @inline(__always) static func apply(_ q: SIMD8<Int32>, _ c: LaneCast) -> SIMD8<Int32> {
+    let l = SIMD8<Int32>(repeating: Int32(c.lo)), h = SIMD8<Int32>(repeating: Int32(c.hi))
+    return q.replacing(with: 0, where: (q .< l) .| (q .> h))
+  }
+}
+
+protocol LaneLoop32 {
+  func run<S: LaneShift & LaneShift32, R: LaneRange & LaneRange32>(_ c: LaneCast, _: S.Type, _: R.Type)
+}
+
+extension LaneCast {
+  @inline(__always)
+  func specialise32<L: LaneLoop32>(_ loop: L) {
+    if rightShift > 0 { specialiseRange32(loop, RightShift.self) }
+    else if leftShift > 0 { specialiseRange32(loop, LeftShift.self) }
+    else { specialiseRange32(loop, NoShift.self) }
+  }
+
+  @inline(__always)
+  func specialiseRange32<L: LaneLoop32, S: LaneShift & LaneShift32>(_ loop: L, _ s: S.Type) {
+    switch overflow {
+    case .none: loop.run(self, S.self, InRange.self)
+    case .wrapSigned: loop.run(self, S.self, WrapSigned.self)
+    case .wrapUnsigned: loop.run(self, S.self, WrapUnsigned.self)
+    case .sat: loop.run(self, S.self, Saturate.self)
+    case .satZero: loop.run(self, S.self, SaturateZero.self)
+    }
+  }
+}
+
+extension LaneCast {
+  /// One conversion on 32-bit lanes (branches on the kinds: for epilogues, not long loops).
+  @inline(__always)
+  func apply32(_ r: SIMD8<Int32>) -> SIMD8<Int32> {
+    let q = rightShift > 0 ? RightShift.apply(r, self) : (leftShift > 0 ? LeftShift.apply(r, self) : r)
+    switch overflow {
+    case .none: return q
+    case .wrapSigned: return WrapSigned.apply(q, self)
+    case .wrapUnsigned: return WrapUnsigned.apply(q, self)
+    case .sat: return Saturate.apply(q, self)
+    case .satZero: return SaturateZero.apply(q, self)
+    }
+  }
+}
+
+/// The low halves of eight Int64 (little-endian: the even Int32 words). Spelled as a shuffle
+/// because the stdlib's SIMD8<Int32>(truncatingIfNeeded: SIMD8<Int64>) is an out-of-line call
+/// where the inliner gives up (seen in the Dense fast path).
+@inline(__always) func narrow8(_ p: UnsafePointer<Int64>) -> SIMD8<Int32> {
+  UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Int32>.self).evenHalf
+}
+
+@inline(__always) func widen8(_ v: SIMD8<Int32>, _ p: UnsafeMutablePointer<Int64>) {
+  store8(SIMD8<Int64>(truncatingIfNeeded: v), p)
 }

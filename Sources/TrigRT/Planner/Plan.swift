@@ -33,6 +33,8 @@ enum Step {
   case softmaxFixed(SoftmaxFixedStep)
   case mergeFixed(MergeFixedStep)
   case concatFixed(ConcatFixedStep)
+  case quantizeFixed(QuantizeFixedStep)
+  case toFloat(ToFloatStep)
 }
 
 /// What `inspect` prints for one step.
@@ -50,6 +52,8 @@ public struct LayerInfo: Sendable {
   /// Fixed mode: the hls4ml config constants that shape the arithmetic (table sizes, softmax
   /// implementation).
   public var constants: [String: String] = [:]
+  /// Fixed mode: fractional bits of the exact values the overflow report's ranges are in.
+  public var exactFractionalBits: Int = 0
 }
 
 /// A graph input or output as the caller sees it.
@@ -77,6 +81,36 @@ final class Plan: @unchecked Sendable {
   let elementSize: Int
   /// Fixed mode: the formats inputs are converted into and outputs read from; nil in float mode.
   let fixed: FixedIO?
+  /// Elements per sample of each input / output (read on the run path).
+  let inputCounts: [Int]
+  let outputCounts: [Int]
+  /// Per step: the slot it writes, and its format (nil for float steps), for traces.
+  let stepOutputs: [Int32?]
+  let stepFormats: [FixedFormat?]
+  /// Per fixed step (index = LayerStats index): the step index and what the report needs.
+  let reportLayers: [ReportLayer]
+
+  public struct ReportLayer: Sendable {
+    public var step: Int
+    public var result: FixedFormat
+    /// Fractional bits of the values the observer records as "exact" (the source of the result
+    /// conversion).
+    public var exactFractionalBits: Int
+  }
+
+  /// A graph input or output as `run` binds it: its slot, the per-sample offset of its staging
+  /// region and its element count per sample. In memory the plan owns, so the run path reads the
+  /// tables without reference counting (Swift arrays would be retained and released per call).
+  struct Port {
+    var slot: Int32
+    var staging: Int
+    var count: Int
+  }
+  let inputPorts: UnsafeMutableBufferPointer<Port>
+  let outputPorts: UnsafeMutableBufferPointer<Port>
+  /// Fixed mode: the run path's converters (`fixed.quantizers`, `fixed.converters`); nil in float mode.
+  let quantizers: UnsafePointer<InputQuantizer>?
+  let converters: UnsafePointer<OutputConverter>?
 
   struct FixedIO {
     var inputs: [FixedFormat]
@@ -90,7 +124,8 @@ final class Plan: @unchecked Sendable {
 
   init(steps: [Step], bindings: [SlotBinding], inputSlots: [Int32], outputSlots: [Int32], arenaBytesPerSample: Int,
        stagingInputOffsets: [Int], stagingOutputOffsets: [Int], stagingBytesPerSample: Int, scratchBytes: Int, store: ConstantStore,
-       layers: [LayerInfo], elementSize: Int, fixed: FixedIO?) {
+       layers: [LayerInfo], elementSize: Int, fixed: FixedIO?, inputCounts: [Int], outputCounts: [Int],
+       stepOutputs: [Int32?], stepFormats: [FixedFormat?], reportLayers: [ReportLayer]) {
     let buf = UnsafeMutableBufferPointer<Step>.allocate(capacity: max(steps.count, 1))
     _ = buf.initialize(from: steps)
     self.steps = UnsafeMutableBufferPointer(rebasing: buf[0..<steps.count])
@@ -106,11 +141,27 @@ final class Plan: @unchecked Sendable {
     self.layers = layers
     self.elementSize = elementSize
     self.fixed = fixed
+    self.inputCounts = inputCounts
+    self.outputCounts = outputCounts
+    self.stepOutputs = stepOutputs
+    self.stepFormats = stepFormats
+    self.reportLayers = reportLayers
+    func ports(_ slots: [Int32], _ staging: [Int], _ counts: [Int]) -> UnsafeMutableBufferPointer<Port> {
+      let b = UnsafeMutableBufferPointer<Port>.allocate(capacity: max(slots.count, 1))
+      for i in 0..<slots.count { (b.baseAddress! + i).initialize(to: Port(slot: slots[i], staging: staging[i], count: counts[i])) }
+      return UnsafeMutableBufferPointer(rebasing: b[0..<slots.count])
+    }
+    inputPorts = ports(inputSlots, stagingInputOffsets, inputCounts)
+    outputPorts = ports(outputSlots, stagingOutputOffsets, outputCounts)
+    quantizers = fixed?.quantizers
+    converters = fixed?.converters
   }
 
   deinit {
     steps.baseAddress?.deinitialize(count: steps.count)
     steps.baseAddress?.deallocate()
+    inputPorts.baseAddress?.deallocate()
+    outputPorts.baseAddress?.deallocate()
   }
 
   /// Total session memory for max_batch (arena + staging), or nil on overflow.
@@ -174,6 +225,9 @@ enum Planner {
     // Lifetimes of arena slots, in step indices.
     var first = [Int32: Int](), last = [Int32: Int]()
     var steps: [Step] = []
+    var stepOutputs: [Int32?] = []
+    var stepFormats: [FixedFormat?] = []
+    var reportLayers: [Plan.ReportLayer] = []
     var scratchBytes = 0
     var scratchSlot: Int32 = -1
     if fixed != nil {
@@ -188,16 +242,22 @@ enum Planner {
       if first[out] == nil { first[out] = li }
       last[out] = max(last[out] ?? li, li)
       if case .hls(let h) = l.op, let fx = fixed {
-        let inFormats = l.inputs.map { fx.formats[g.root($0)]! }
+        let inFormats = l.inputs.map { fx.formats[g.root($0)] ?? PrecisionConfig.hls4mlDefault }
         let (step, info) = try FixedPlanner.step(h, ins: ins, out: out, inputFormats: inFormats, valueShape: { g.values[$0].shape },
                                                  store: store, statsIndex: statsCount, scratch: scratchSlot, scratchBytes: &scratchBytes,
                                                  source: source)
         statsCount += 1
+        reportLayers.append(Plan.ReportLayer(step: steps.count, result: h.resolved["result"] ?? PrecisionConfig.hls4mlDefault,
+                                             exactFractionalBits: info.exactFractionalBits))
+        stepOutputs.append(out)
+        stepFormats.append(fx.formats[g.root(l.output)])
         steps.append(step)
         infos.append(info)
         continue
       }
       let (step, info) = try lowerStep(l, ins: ins, out: out, g: g, store: store, source: source, elementSize: elementSize)
+      stepOutputs.append(out)
+      stepFormats.append(fixed?.formats[g.root(l.output)])
       steps.append(step)
       infos.append(info)
     }
@@ -220,18 +280,24 @@ enum Planner {
     for o in outputValues { stagingOut.append(layout.size + staging); staging += align(g.values[o].count * elementSize, alignment) }
     var io: Plan.FixedIO? = nil
     if let fx = fixed {
-      let outs = outputValues.map { fx.formats[g.root($0)]! }
+      // Values without a format are float32 (QONNX fixed mode outside the quantised region).
+      let outFormats = outputValues.map { fx.formats[g.root($0)] }
+      let outs = outFormats.map { $0 ?? PrecisionConfig.hls4mlDefault }
       let q = store.allocate(max(fx.inputFormats.count, 1), of: InputQuantizer.self)
-      for (i, f) in fx.inputFormats.enumerated() { (q + i).initialize(to: InputQuantizer(f)) }
+      for (i, f) in fx.inputFormats.enumerated() {
+        (q + i).initialize(to: InputQuantizer(f, float32: fx.formats[g.root(g.inputs[i])] == nil))
+      }
       let c = store.allocate(max(outs.count, 1), of: OutputConverter.self)
-      for (j, f) in outs.enumerated() { (c + j).initialize(to: OutputConverter(f)) }
+      for (j, f) in outs.enumerated() { (c + j).initialize(to: OutputConverter(f, float32: outFormats[j] == nil)) }
       io = Plan.FixedIO(inputs: fx.inputFormats, outputs: outs, statsCount: Int(statsCount),
                         quantizers: UnsafePointer(q), converters: UnsafePointer(c))
     }
     return Plan(steps: steps, bindings: bindings, inputSlots: inputSlots, outputSlots: outputSlots,
                 arenaBytesPerSample: layout.size, stagingInputOffsets: stagingIn, stagingOutputOffsets: stagingOut,
                 stagingBytesPerSample: staging, scratchBytes: align(scratchBytes, alignment), store: store, layers: infos,
-                elementSize: elementSize, fixed: io)
+                elementSize: elementSize, fixed: io, inputCounts: g.inputs.map { g.values[$0].count },
+                outputCounts: outputValues.map { g.values[$0].count }, stepOutputs: stepOutputs, stepFormats: stepFormats,
+                reportLayers: reportLayers)
   }
 
   static func lowerStep(_ l: Layer, ins: [Int32], out: Int32, g: LoweredGraph, store: ConstantStore,

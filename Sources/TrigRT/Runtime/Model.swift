@@ -39,16 +39,38 @@ public final class Model: @unchecked Sendable {
     self.plan = plan
     inputCNames = inputs.map { strdup($0.name)! }
     outputCNames = outputs.map { strdup($0.name)! }
+    reportCNames = plan.reportLayers.map { strdup(plan.layers[$0.step].name)! }
+    reportCFormats = plan.reportLayers.map { strdup($0.result.description)! }
   }
+
+  let reportCNames: [UnsafeMutablePointer<CChar>]
+  let reportCFormats: [UnsafeMutablePointer<CChar>]
+
+  /// NUL-terminated name and result format of report layer i, valid while the model lives.
+  public func reportCName(_ i: Int) -> UnsafePointer<CChar> { UnsafePointer(reportCNames[i]) }
+  public func reportCFormat(_ i: Int) -> UnsafePointer<CChar> { UnsafePointer(reportCFormats[i]) }
 
   deinit {
     for p in inputCNames { free(p) }
     for p in outputCNames { free(p) }
+    for p in reportCNames { free(p) }
+    for p in reportCFormats { free(p) }
   }
 
   /// NUL-terminated names for the C ABI, valid while the model lives.
   public func inputCName(_ i: Int) -> UnsafePointer<CChar> { UnsafePointer(inputCNames[i]) }
   public func outputCName(_ i: Int) -> UnsafePointer<CChar> { UnsafePointer(outputCNames[i]) }
+
+  /// Fixed mode: the raw integer input `i`'s format gives the value `v` (what run_f64 feeds the
+  /// first layer); 0 in float mode.
+  public func quantizeInput(_ i: Int, _ v: Double) -> Int64 {
+    plan.fixed?.quantizers[i].quantize(v) ?? 0
+  }
+
+  /// For each graph output, the index of the layer that writes it.
+  public var outputLayerIndices: [Int] {
+    plan.outputSlots.map { s in plan.stepOutputs.lastIndex(where: { $0 == s }) ?? 0 }
+  }
 
   /// Layers as planned (after fusion), for `inspect`.
   public var layers: [LayerInfo] { plan.layers }
@@ -87,19 +109,23 @@ public final class Model: @unchecked Sendable {
     var lowered = try Lowering.lower(graph, source: source)
     let plan: Plan
     if options.mode == .fixed {
-      let config: PrecisionConfig
-      if let path = options.precisionConfig {
-        config = try PrecisionConfig.load(path: path)
-      } else if lowered.layers.contains(where: { if case .quant = $0.op { return true } else { return false } }) {
-        throw TrigRTError(.unsupported, "\(source): fixed mode without a precision config for a QONNX model is not available yet; pass an hls4ml precision config")
-      } else {
-        config = PrecisionConfig.modelDefault(source: "hls4ml's default (ap_fixed<16,6>)")
-      }
-      let hls = try HLSGraphBuilder.build(lowered, graph: graph, config: config, source: source)
+      let isQONNX = lowered.layers.contains { if case .quant = $0.op { return true } else { return false } }
       var fixedGraph = lowered
-      fixedGraph.values = hls.values
-      fixedGraph.layers = hls.layers.map { Layer(name: $0.name, opTypes: [$0.className], op: .hls($0), inputs: $0.inputs, output: $0.output) }
-      plan = try Planner.build(fixedGraph, source: source, fixed: Planner.FixedContext(formats: hls.formats, inputFormats: hls.inputFormats))
+      if options.precisionConfig == nil && isQONNX {
+        // QONNX semantics: Quant outputs exact in fixed point, the rest as qonnx computes it.
+        let q = try QONNXExact.build(lowered, source: source)
+        fixedGraph.values = q.values
+        fixedGraph.layers = q.layers
+        let inputFormats = lowered.inputs.map { q.formats[$0] ?? PrecisionConfig.hls4mlDefault }
+        plan = try Planner.build(fixedGraph, source: source, fixed: Planner.FixedContext(formats: q.formats, inputFormats: inputFormats))
+      } else {
+        let config = try options.precisionConfig.map { (p: String) throws(TrigRTError) in try PrecisionConfig.load(path: p) }
+          ?? PrecisionConfig.modelDefault(source: "hls4ml's default (ap_fixed<16,6>)")
+        let hls = try HLSGraphBuilder.build(lowered, graph: graph, config: config, source: source)
+        fixedGraph.values = hls.values
+        fixedGraph.layers = hls.layers.map { Layer(name: $0.name, opTypes: [$0.className], op: .hls($0), inputs: $0.inputs, output: $0.output) }
+        plan = try Planner.build(fixedGraph, source: source, fixed: Planner.FixedContext(formats: hls.formats, inputFormats: hls.inputFormats))
+      }
     } else {
       Fusion.fuseFloat(&lowered)
       plan = try Planner.build(lowered, source: source)

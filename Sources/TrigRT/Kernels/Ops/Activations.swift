@@ -127,6 +127,7 @@ struct ActivationFixedStep {
   var tableSize: Int
   var divisor: Int
   var inputFractionalBits: Int
+  var paramFractionalBits: Int = 0
   var stats: Int32
   /// linear / relu with data_T → res_T on lanes.
   var lane: UnsafePointer<LaneCast>?
@@ -144,6 +145,8 @@ enum ActivationFixedKernel {
   }
 
   /// linear and relu, eight lanes at a time, specialised on the cast's policies.
+  /// (Integer SIMD comparisons take a vector on both sides: Swift lowers `v .<= 0` with a scalar
+  /// to a lane-by-lane loop through memory, 5x slower than the whole layer should be.)
   struct Lanes: LaneLoop {
     let x: UnsafePointer<Int64>
     let y: UnsafeMutablePointer<Int64>
@@ -156,7 +159,30 @@ enum ActivationFixedKernel {
       while i &+ 8 <= n {
         let v = load8(x + i)
         let q = R.apply(S.apply(v, c), c)
-        store8(relu ? q.replacing(with: 0, where: v .<= 0) : q, y + i)
+        store8(relu ? q.replacing(with: 0, where: v .<= SIMD8<Int64>(repeating: 0)) : q, y + i)
+        i &+= 8
+      }
+      while i < n {
+        y[i] = relu && x[i] <= 0 ? 0 : R.apply(S.apply(x[i], c), c)
+        i &+= 1
+      }
+    }
+  }
+
+  /// The same on 32-bit lanes.
+  struct Lanes32: LaneLoop32 {
+    let x: UnsafePointer<Int64>
+    let y: UnsafeMutablePointer<Int64>
+    let n: Int
+    let relu: Bool
+
+    @inline(__always)
+    func run<S: LaneShift & LaneShift32, R: LaneRange & LaneRange32>(_ c: LaneCast, _: S.Type, _: R.Type) {
+      var i = 0
+      while i &+ 8 <= n {
+        let v = narrow8(x + i)
+        let q = R.apply(S.apply(v, c), c)
+        widen8(relu ? q.replacing(with: 0, where: v .<= SIMD8<Int32>(repeating: 0)) : q, y + i)
         i &+= 8
       }
       while i < n {
@@ -168,7 +194,11 @@ enum ActivationFixedKernel {
 
   @inline(__always)
   static func lanes(_ s: ActivationFixedStep, _ lc: LaneCast, _ slots: Slots, _ batch: Int) {
-    lc.specialise(Lanes(x: UnsafePointer(raws(slots, s.x)), y: raws(slots, s.y), n: batch &* s.count, relu: s.kind == .relu))
+    if lc.fits32 {
+      lc.specialise32(Lanes32(x: UnsafePointer(raws(slots, s.x)), y: raws(slots, s.y), n: batch &* s.count, relu: s.kind == .relu))
+    } else {
+      lc.specialise(Lanes(x: UnsafePointer(raws(slots, s.x)), y: raws(slots, s.y), n: batch &* s.count, relu: s.kind == .relu))
+    }
   }
 
   @inline(__always)
@@ -188,7 +218,18 @@ enum ActivationFixedKernel {
     case .leakyRelu:
       for i in 0..<n {
         let v = x[i]
-        y[i] = v > 0 ? cast.toResult(v, &o) : alphaCast.toResult(wide: Int128(s.alpha) &* Int128(v), &o)
+        if v > 0 {
+          // Observed in the units of the negative branch (the exact product's fractional bits).
+          if O.enabled {
+            let (r, st) = cast.applyReportingStatus(v)
+            o.result(exact: v &<< Int64(s.paramFractionalBits), raw: r, st)
+            y[i] = r
+          } else {
+            y[i] = cast.apply(v)
+          }
+        } else {
+          y[i] = alphaCast.toResult(wide: Int128(s.alpha) &* Int128(v), &o)
+        }
       }
     case .clip:
       for i in 0..<n {

@@ -100,9 +100,40 @@ enum NormalizeFixedKernel {
     }
   }
 
+  /// Unit scale (x·1 + b, hls4ml's bias ApplyAlpha) on 32-bit lanes.
+  struct Lanes32: LaneLoop32 {
+    let s: NormalizeFixedStep
+    let x: UnsafePointer<Int64>
+    let y: UnsafeMutablePointer<Int64>
+    let batch: Int
+
+    @inline(__always)
+    func run<S: LaneShift & LaneShift32, R: LaneRange & LaneRange32>(_ c: LaneCast, _: S.Type, _: R.Type) {
+      let shift = Int64(s.productShift)
+      let sh = SIMD8<Int32>(repeating: Int32(shift))
+      let n = s.count
+      for b in 0..<batch {
+        let xb = x + b &* n, yb = y + b &* n
+        var i = 0
+        while i &+ 8 <= n {
+          widen8(R.apply(S.apply((narrow8(xb + i) &<< sh) &+ narrow8(s.bias + i), c), c), yb + i)
+          i &+= 8
+        }
+        while i < n {
+          yb[i] = R.apply(S.apply(((xb[i] &* s.scale[i]) &<< shift) &+ s.bias[i], c), c)
+          i &+= 1
+        }
+      }
+    }
+  }
+
   @inline(__always)
   static func lanes(_ s: NormalizeFixedStep, _ lc: LaneCast, _ slots: Slots, _ batch: Int) {
-    lc.specialise(Lanes(s: s, x: UnsafePointer(raws(slots, s.x)), y: raws(slots, s.y), batch: batch))
+    if lc.fits32 && s.unitScale {
+      lc.specialise32(Lanes32(s: s, x: UnsafePointer(raws(slots, s.x)), y: raws(slots, s.y), batch: batch))
+    } else {
+      lc.specialise(Lanes(s: s, x: UnsafePointer(raws(slots, s.x)), y: raws(slots, s.y), batch: batch))
+    }
   }
 
   @inline(__always)

@@ -262,3 +262,37 @@ enum QuantFloatKernel {
     }
   }
 }
+
+// MARK: - Fixed point
+
+/// A QONNX Quant of a float tensor in fixed mode: `y = format(x)` with the quantiser's exact
+/// ap_fixed format (see the table at the top), from the float32 value as qonnx holds it.
+struct QuantizeFixedStep {
+  var x: Int32
+  var y: Int32
+  var count: Int
+  var quantizer: UnsafePointer<InputQuantizer>
+}
+
+/// The way back: a fixed tensor as float32 (round to nearest even), for float ops that follow
+/// (qonnx runs everything outside Quant in float32).
+struct ToFloatStep {
+  var x: Int32
+  var y: Int32
+  var count: Int
+  var converter: UnsafePointer<OutputConverter>
+}
+
+enum QuantFixedKernel {
+  static func quantize(_ s: QuantizeFixedStep, _ slots: Slots, batch: Int) {
+    let x = UnsafePointer(floats(slots, s.x)), y = raws(slots, s.y)
+    let q = s.quantizer.pointee
+    for i in 0..<(batch &* s.count) { y[i] = q.quantize(x[i]) }
+  }
+
+  static func toFloat(_ s: ToFloatStep, _ slots: Slots, batch: Int) {
+    let x = UnsafePointer(raws(slots, s.x)), y = floats(slots, s.y)
+    let c = s.converter.pointee
+    for i in 0..<(batch &* s.count) { y[i] = c.float(x[i]) }
+  }
+}

@@ -160,7 +160,7 @@ enum SoftmaxFixedKernel {
       var mx = x[0]
       for j in 1..<s.slice where x[j &* st] > mx { mx = x[j &* st] }
       for j in 0..<s.slice {
-        let d = normCast.apply(mx &- x[j &* st])
+        let d = normCast.toAccum(mx &- x[j &* st], &o)
         y[j &* st] = expAccum[SoftmaxTables.index(d, width: s.indexWidth, bits: s.expBits)]
       }
     } else {

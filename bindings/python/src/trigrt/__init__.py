@@ -21,12 +21,13 @@ from ._errors import (BatchError, Error, InternalError, InvalidArgumentError, IO
                       UnsupportedError, status_name)
 from ._lib import ABI_VERSION, LibraryError, library_path, load_library
 from ._lib import lib as _c
-from ._model import MODEL_RUN_MAX_BATCH, BoundRun, Model, Session, TensorInfo
+from ._model import MODEL_RUN_MAX_BATCH, BoundRun, LayerReport, Model, Session, TensorInfo
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "ABI_VERSION", "BatchError", "BoundRun", "Error", "IOError", "InternalError", "InvalidArgumentError", "LibraryError",
+    "ABI_VERSION", "BatchError", "BoundRun", "Error", "IOError", "InternalError", "InvalidArgumentError", "LayerReport",
+    "LibraryError",
     "MODEL_RUN_MAX_BATCH", "MalformedModelError", "Model", "OutOfMemoryError", "PrecisionConfigError", "Session",
     "ShapeError", "Status", "TensorInfo", "UnsupportedCPUError", "UnsupportedError", "abi_version", "library_path",
     "load_library", "status_name", "version", "version_number",

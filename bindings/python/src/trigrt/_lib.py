@@ -11,7 +11,8 @@ import ctypes.util
 import glob
 import os
 import threading
-from ctypes import POINTER, Structure, c_char, c_char_p, c_int32, c_int64, c_size_t, c_uint32, c_void_p
+from ctypes import (POINTER, Structure, c_char, c_char_p, c_double, c_int32, c_int64, c_size_t, c_uint32, c_uint64,
+                    c_void_p)
 
 #: The TRIGRT_ABI_VERSION of the include/trigrt.h this binding was written against.
 ABI_VERSION = 1
@@ -49,6 +50,30 @@ class TrigrtOptions(Structure):
     ]
 
 
+class TrigrtLayerReport(Structure):
+    """struct trigrt_layer_report (version 1): one fixed-point layer of a session's overflow report.
+    The caller sets struct_size; the library fills the rest (name / result_format are owned by
+    the model)."""
+
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("layer", c_int32),
+        ("name", c_char_p),
+        ("result_format", c_char_p),
+        ("values", c_uint64),
+        ("accum_wrapped", c_uint64),
+        ("accum_saturated", c_uint64),
+        ("result_wrapped", c_uint64),
+        ("result_saturated", c_uint64),
+        ("seen_min", c_double),
+        ("seen_max", c_double),
+        ("format_min", c_double),
+        ("format_max", c_double),
+        ("integer_bits", c_int32),
+        ("needed_integer_bits", c_int32),
+    ]
+
+
 _PROTOTYPES = {
     # name: (restype, argtypes)
     "trigrt_options_init": (None, [POINTER(TrigrtOptions)]),
@@ -75,6 +100,15 @@ _PROTOTYPES = {
     "trigrt_status_string": (c_char_p, [c_int32]),
     "trigrt_abi_version": (c_uint32, []),
     "trigrt_version_number": (c_uint32, []),
+}
+
+# Functions added to ABI version 1 after its first release (the fixed-mode overflow report). A
+# library without them still loads; using the feature then raises LibraryError (see optional()).
+_OPTIONAL_PROTOTYPES = {
+    "trigrt_session_set_report": (c_int32, [c_void_p, c_int32, POINTER(TrigrtError)]),
+    "trigrt_session_report_count": (c_int32, [c_void_p]),
+    "trigrt_session_report": (c_int32, [c_void_p, c_int32, POINTER(TrigrtLayerReport), POINTER(TrigrtError)]),
+    "trigrt_session_reset_report": (None, [c_void_p]),
 }
 
 
@@ -107,6 +141,11 @@ def _open(path: str) -> ctypes.CDLL:
             raise _WrongLibrary(f"{path} is not libtrigrt: it does not export {name}") from None
         fn.restype = restype
         fn.argtypes = argtypes
+    for name, (restype, argtypes) in _OPTIONAL_PROTOTYPES.items():
+        fn = getattr(lib, name, None)
+        if fn is not None:
+            fn.restype = restype
+            fn.argtypes = argtypes
     # The run functions once more without argtypes, for the hot path: ctypes' per-argument
     # conversion costs more than the call itself. Callers pass only exact ctypes objects
     # (c_void_p, c_void_p arrays, c_uint32, byref(TrigrtError)).
@@ -186,6 +225,15 @@ def lib() -> ctypes.CDLL:
     if _lib is None:
         load_library()
     return _lib  # type: ignore[return-value]
+
+
+def optional(name: str):
+    """A function of _OPTIONAL_PROTOTYPES from the loaded library; LibraryError if it lacks it."""
+    fn = getattr(lib(), name, None)
+    if fn is None:
+        raise LibraryError(f"{_lib_path} does not export {name}: it predates this feature; "
+                           f"install a newer libtrigrt")
+    return fn
 
 
 def library_path() -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import json
+import math
 import os
 import tempfile
 import threading
@@ -33,6 +34,66 @@ class TensorInfo:
     name: str
     shape: tuple[int, ...]
     size: int
+
+
+@dataclass(frozen=True)
+class LayerReport:
+    """One fixed-point layer of a session's overflow report (struct trigrt_layer_report).
+
+    Counters count since the last reset_report(), over every run made while reporting was on:
+    - `values`: values converted into the layer's result format;
+    - `accum_wrapped` / `accum_saturated`: accumulator conversions that wrapped (AP_WRAP) or
+      saturated (AP_SAT*): for a Dense every product `accum_t(x*w)` and every partial sum
+      `accum_t(acc + p)`; for a softmax its intermediate types;
+    - `result_wrapped` / `result_saturated`: result conversions that wrapped or saturated.
+    `seen_min` / `seen_max`: range of the exact values before the result conversion (None before
+    anything was converted); `format_min` / `format_max`: what the result format holds;
+    `integer_bits`: I of the result format; `needed_integer_bits`: the I (same signedness and F)
+    that holds [seen_min, seen_max], None when unknown (nothing seen, or negative values into an
+    unsigned format). `index` is the layer's position in `trigrt inspect`'s listing.
+    The field names are those of `trigrt trace --json`; as_dict() gives exactly that record.
+    """
+
+    index: int
+    name: str
+    result_format: str
+    values: int
+    accum_wrapped: int
+    accum_saturated: int
+    result_wrapped: int
+    result_saturated: int
+    seen_min: float | None
+    seen_max: float | None
+    format_min: float
+    format_max: float
+    integer_bits: int
+    needed_integer_bits: int | None
+
+    @property
+    def overflows(self) -> int:
+        """All conversions that wrapped or saturated (accumulator and result)."""
+        return self.accum_wrapped + self.accum_saturated + self.result_wrapped + self.result_saturated
+
+    @property
+    def overflowed(self) -> bool:
+        return self.overflows > 0
+
+    def as_dict(self) -> dict:
+        """The record as `trigrt trace --json` prints it (None for JSON null)."""
+        return {f: getattr(self, f) for f in self.__dataclass_fields__}
+
+    @classmethod
+    def _from_c(cls, r: _lib.TrigrtLayerReport) -> "LayerReport":
+        def text(b):
+            return b.decode("utf-8", "replace") if b else ""
+
+        seen = not (math.isnan(r.seen_min) or math.isnan(r.seen_max))
+        return cls(index=int(r.layer), name=text(r.name), result_format=text(r.result_format), values=int(r.values),
+                   accum_wrapped=int(r.accum_wrapped), accum_saturated=int(r.accum_saturated),
+                   result_wrapped=int(r.result_wrapped), result_saturated=int(r.result_saturated),
+                   seen_min=float(r.seen_min) if seen else None, seen_max=float(r.seen_max) if seen else None,
+                   format_min=float(r.format_min), format_max=float(r.format_max), integer_bits=int(r.integer_bits),
+                   needed_integer_bits=int(r.needed_integer_bits) if r.needed_integer_bits >= 0 else None)
 
 
 def _tensor_infos(lib, handle, count_fn, name_fn, size_fn, shape_fn) -> list[TensorInfo]:
@@ -267,6 +328,7 @@ class Session:
         self._out_ptrs = (c_void_p * max(len(self.outputs), 1))()
         self._run32 = lib.raw_trigrt_session_run  # no argtypes: pass exact ctypes objects only
         self._run64 = lib.raw_trigrt_session_run_f64
+        self._reporting = False
 
     # -- lifetime --
 
@@ -288,6 +350,60 @@ class Session:
 
     def __repr__(self) -> str:
         return f"<trigrt.Session max_batch={self.max_batch}{' closed' if self.closed else ''} of {self.model!r}>"
+
+    # -- the overflow report (fixed mode) --
+
+    def _report_session(self, what: str) -> c_void_p:
+        """The live handle, under self._lock; raises for a closed or float-mode session."""
+        if self._closed:
+            raise ValueError("the session is closed")
+        if self.model.mode != "fixed":
+            raise _errors.InvalidArgumentError(
+                _errors.Status.INVALID_ARGUMENT,
+                f"Session.{what}: the overflow report is a fixed-mode feature and this session's model is in "
+                f"{self.model.mode} mode; load it with trigrt.Model(..., mode='fixed')")
+        return self._handle
+
+    @property
+    def reporting(self) -> bool:
+        """Whether runs count overflows into the report (fixed mode; off by default). Setting it
+        calls trigrt_session_set_report; the counters keep their values (see reset_report()).
+        While it is on, runs use the general fixed-point kernels: slower, same results.
+        Float-mode sessions raise InvalidArgumentError when it is set to True or False."""
+        return self._reporting
+
+    @reporting.setter
+    def reporting(self, enable: bool) -> None:
+        fn = _lib.optional("trigrt_session_set_report")
+        err = _lib.TrigrtError()
+        with self._lock:
+            handle = self._report_session("reporting")
+            _check(fn(handle, 1 if enable else 0, byref(err)), err)
+            self._reporting = bool(enable)
+
+    def report(self) -> list[LayerReport]:
+        """The overflow report: one LayerReport per fixed-point layer, in layer order, counting
+        every run since the last reset_report() that was made while `reporting` was on.
+        Raises InvalidArgumentError for a float-mode session."""
+        count_fn = _lib.optional("trigrt_session_report_count")
+        get_fn = _lib.optional("trigrt_session_report")
+        err = _lib.TrigrtError()
+        out = []
+        with self._lock:
+            handle = self._report_session("report()")
+            for i in range(count_fn(handle)):
+                r = _lib.TrigrtLayerReport()
+                r.struct_size = ctypes.sizeof(r)
+                _check(get_fn(handle, i, byref(r), byref(err)), err)
+                out.append(LayerReport._from_c(r))
+        return out
+
+    def reset_report(self) -> None:
+        """Sets every counter of the report to zero and forgets the ranges (reporting stays as it
+        is). Raises InvalidArgumentError for a float-mode session."""
+        fn = _lib.optional("trigrt_session_reset_report")
+        with self._lock:
+            fn(self._report_session("reset_report()"))
 
     # -- running --
 

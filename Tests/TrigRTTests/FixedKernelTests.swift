@@ -1,0 +1,182 @@
+import FixedPoint
+import Testing
+@testable import TrigRT
+
+/// The fast fixed-point paths (16- and 32-bit SIMD Dense, LaneCast epilogues and element-wise
+/// kernels) against the general path, which converts every value through FixedCast: random
+/// formats (all Q and O modes), random weights and inputs, exact equality of raw integers. The
+/// general path is what an observed run executes, so each case runs twice: plain (the planner's
+/// fast path where it proved one) and observed.
+@Suite struct FixedKernelTests {
+  struct RNG: RandomNumberGenerator {
+    var s: UInt64
+    mutating func next() -> UInt64 {
+      s = s &* 6364136223846793005 &+ 1442695040888963407
+      var x = s
+      x ^= x >> 33; x = x &* 0xff51afd7ed558ccd; x ^= x >> 33
+      return x
+    }
+  }
+
+  static func format(_ r: inout RNG, maxWidth: Int) -> FixedFormat {
+    let w = Int.random(in: 2...maxWidth, using: &r)
+    let i = Int.random(in: -3...(w + 3), using: &r)
+    let q = FixedFormat.Quantization.allCases.filter { $0 != .rndConvOdd }.randomElement(using: &r)!
+    let o = FixedFormat.Overflow.allCases.randomElement(using: &r)!
+    return try! FixedFormat(kind: .apFixed, width: w, integerBits: i, isSigned: Bool.random(using: &r), quantization: q, overflow: o, saturationBits: 0)
+  }
+
+  static func raw(_ f: FixedFormat, _ r: inout RNG) -> Int64 { Int64.random(in: f.minRaw...f.maxRaw, using: &r) }
+
+  /// Runs one step on `x` (raws), plain and observed; returns both outputs.
+  static func run(_ step: Step, x: [Int64], outCount: Int, batch: Int, scratch: Int) -> (plain: [Int64], observed: [Int64]) {
+    var results: [[Int64]] = []
+    for observed in [false, true] {
+      var xs = x
+      var y = [Int64](repeating: 0x5a5a, count: outCount * batch)
+      var sc = [Int64](repeating: 0, count: max(scratch, 1))
+      var stats = [LayerStats](repeating: LayerStats(), count: 1)
+      xs.withUnsafeMutableBufferPointer { xp in
+        y.withUnsafeMutableBufferPointer { yp in
+          sc.withUnsafeMutableBufferPointer { sp in
+            stats.withUnsafeMutableBufferPointer { st in
+              var slots: [UnsafeMutableRawPointer] = [UnsafeMutableRawPointer(xp.baseAddress!), UnsafeMutableRawPointer(yp.baseAddress!),
+                                                     UnsafeMutableRawPointer(sp.baseAddress!)]
+              slots.withUnsafeMutableBufferPointer { sl in
+                let steps = UnsafeMutableBufferPointer<Step>.allocate(capacity: 1)
+                steps[0] = step
+                if observed {
+                  Executor.executeObserved(steps, UnsafePointer(sl.baseAddress!), batch: batch, stats: st.baseAddress!)
+                } else {
+                  Executor.execute(steps, UnsafePointer(sl.baseAddress!), batch: batch)
+                }
+                steps.deallocate()
+              }
+            }
+          }
+        }
+      }
+      results.append(y)
+    }
+    return (results[0], results[1])
+  }
+
+  @Test func denseFastPathsEqualTheGeneralPath() throws {
+    var r = RNG(s: 20261201)
+    var fast32 = 0, fast16 = 0, general = 0
+    for trial in 0..<400 {
+      // Narrow formats so that the fast paths qualify often; every fourth trial arbitrary.
+      let x = Self.format(&r, maxWidth: trial % 4 == 0 ? 24 : 16)
+      let w = Self.format(&r, maxWidth: trial % 4 == 0 ? 24 : 16)
+      var acc = Self.format(&r, maxWidth: 32)
+      if trial % 3 == 0 {
+        // Wide enough that products convert exactly (the 16-bit path's condition).
+        let p = FixedFormat.product(x, w)
+        acc = try FixedFormat(kind: .apFixed, width: min(32, p.width + 4), integerBits: p.integerBits + 4 - max(0, p.width + 4 - 32),
+                              isSigned: true, quantization: .trn, overflow: .wrap, saturationBits: 0)
+      }
+      let b = Self.format(&r, maxWidth: 16), res = Self.format(&r, maxWidth: 20)
+      let k = Int.random(in: 1...70, using: &r), m = Int.random(in: 1...40, using: &r)
+      let weights = (0..<(k * m)).map { _ in Float(w.toDouble(Self.raw(w, &r))) }
+      let bias = (0..<m).map { _ in b.toDouble(Self.raw(b, &r)) }
+      let spec = DenseSpec(inFeatures: k, outFeatures: m, rowsPerSample: 1, weights: weights, bias: nil, activation: .identity)
+      var l = HLSLayer(name: "d", configKey: "d", className: "Dense", op: .dense(spec, weights: weights.map { Double($0) }, bias: bias), inputs: [0], output: 1)
+      l.resolved = ["weight": w, "bias": b, "accum": acc, "result": res]
+      let store = ConstantStore()
+      var scratch = 0
+      let (step, info) = try FixedPlanner.step(l, ins: [0], out: 1, inputFormats: [x], valueShape: { $0 == 0 ? [k] : [m] },
+                                              store: store, statsIndex: 0, scratch: 2, scratchBytes: &scratch, source: "test")
+      if info.kind.contains("16-bit") { fast16 += 1 } else if info.kind.contains("32-bit") { fast32 += 1 } else { general += 1 }
+      let batch = Int.random(in: 1...5, using: &r)
+      let xs = (0..<(k * batch)).map { _ in Self.raw(x, &r) }
+      let (plain, observed) = Self.run(step, x: xs, outCount: m, batch: batch, scratch: scratch / 8 + 8)
+      #expect(plain == observed, "trial \(trial): \(x) × \(w) → accum \(acc) → \(res), k=\(k) m=\(m), \(info.kind)")
+    }
+    #expect(fast16 > 20 && fast32 > 50, "paths taken: 16-bit \(fast16), 32-bit \(fast32), general \(general)")
+  }
+
+  @Test func laneCastEqualsFixedCast() throws {
+    var r = RNG(s: 7)
+    var checked = 0
+    for _ in 0..<3000 {
+      let srcF = Self.format(&r, maxWidth: 40), dst = Self.format(&r, maxWidth: 30)
+      let src = srcF.exact
+      let fc = FixedCast(from: src, to: dst)
+      for (lc, name) in [(LaneCast.make(from: src, to: dst), "64"), (LaneCast.make32(from: src, to: dst), "32")] {
+        guard let lc else { continue }
+        var v = SIMD8<Int64>()
+        for i in 0..<8 { v[i] = i < 2 ? (i == 0 ? srcF.minRaw : srcF.maxRaw) : Self.raw(srcF, &r) }
+        let got: SIMD8<Int64> = name == "64" ? lc.apply(v) : SIMD8<Int64>(truncatingIfNeeded: lc.apply32(SIMD8<Int32>(truncatingIfNeeded: v)))
+        for i in 0..<8 {
+          #expect(got[i] == fc.apply(v[i]), "\(srcF) → \(dst) (\(name)-bit lanes), raw \(v[i]): \(got[i]) vs \(fc.apply(v[i]))")
+          #expect(lc.apply(v[i]) == fc.apply(v[i]))
+        }
+        checked += 1
+      }
+    }
+    #expect(checked > 2000)
+  }
+
+  /// The eight-lane input quantizer (float inputs of `run`) against FixedFormat.quantize on
+  /// random formats of every quantization mode: values in and around the range, exact ties,
+  /// wrapping and saturating magnitudes, ±0, subnormals, ±inf and NaN.
+  @Test func vectorInputQuantizerEqualsQuantize() throws {
+    var r = RNG(s: 11)
+    var vectorLanes = 0
+    for _ in 0..<4000 {
+      let w = Int.random(in: 2...30, using: &r)
+      let f = try FixedFormat(kind: .apFixed, width: w, integerBits: Int.random(in: -3...(w + 3), using: &r),
+                              isSigned: Bool.random(using: &r), quantization: FixedFormat.Quantization.allCases.filter { $0 != .rndConvOdd }.randomElement(using: &r)!,
+                              overflow: FixedFormat.Overflow.allCases.randomElement(using: &r)!, saturationBits: 0)
+      let q = InputQuantizer(f)
+      guard let plan = q.vector else { continue }
+      let step = Float(sign: .plus, exponent: -f.fractionalBits, significand: 1)
+      var x = SIMD8<Float>()
+      for l in 0..<8 {
+        let k = Float(Int.random(in: -(1 << min(w + 2, 24))...(1 << min(w + 2, 24)), using: &r))
+        switch Int.random(in: 0..<12, using: &r) {
+        case 0: x[l] = (k + 0.5) * step                                   // a tie
+        case 1: x[l] = [0, -0.0, .infinity, -.infinity, .nan, Float.leastNonzeroMagnitude, -Float.leastNormalMagnitude][Int.random(in: 0..<7, using: &r)]
+        case 2: x[l] = k * step * Float(1 << Int.random(in: 1...12, using: &r))   // far out of range
+        case 3: x[l] = k * step                                         // exactly representable
+        default: x[l] = (k + Float.random(in: 0..<1, using: &r)) * step
+        }
+      }
+      var out = [Int64](repeating: 0, count: 8)
+      out.withUnsafeMutableBufferPointer { q.quantize8(x, plan, $0.baseAddress!) }
+      for l in 0..<8 {
+        let want = f.quantize(Double(x[l])).raw
+        #expect(out[l] == want, "\(f): x = \(x[l]) (\(x[l].bitPattern)): \(out[l]) vs \(want)")
+        if x[l].isFinite { vectorLanes += 1 }
+      }
+    }
+    #expect(vectorLanes > 20000)
+  }
+
+  @Test func elementwiseFastPathsEqualTheGeneralPath() throws {
+    var r = RNG(s: 99)
+    for trial in 0..<500 {
+      let x = Self.format(&r, maxWidth: 28), res = Self.format(&r, maxWidth: 24)
+      let n = Int.random(in: 1...37, using: &r)
+      let store = ConstantStore()
+      var scratch = 0
+      var l: HLSLayer
+      if trial % 2 == 0 {
+        l = HLSLayer(name: "a", configKey: "a", className: "Activation", op: .activation(trial % 4 == 0 ? .relu : .identity), inputs: [0], output: 1)
+        l.resolved = ["result": res]
+      } else {
+        let b = Self.format(&r, maxWidth: 20)
+        let bias = (0..<n).map { _ in b.toDouble(Self.raw(b, &r)) }
+        l = HLSLayer(name: "n", configKey: "n", className: "ApplyAlpha", op: .normalize(scale: [Double](repeating: 1, count: n), bias: bias),
+                     inputs: [0], output: 1)
+        l.resolved = ["scale": try FixedFormat(parsing: "ap_uint<1>"), "bias": b, "result": res]
+      }
+      let (step, _) = try FixedPlanner.step(l, ins: [0], out: 1, inputFormats: [x], valueShape: { _ in [n] }, store: store,
+                                            statsIndex: 0, scratch: 2, scratchBytes: &scratch, source: "test")
+      let batch = Int.random(in: 1...4, using: &r)
+      let xs = (0..<(n * batch)).map { _ in Self.raw(x, &r) }
+      let (plain, observed) = Self.run(step, x: xs, outCount: n, batch: batch, scratch: 8)
+      #expect(plain == observed, "trial \(trial): \(l.className) \(x) → \(res)")
+    }
+  }
+}
