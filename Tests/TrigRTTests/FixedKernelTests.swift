@@ -80,7 +80,7 @@ import Testing
       let weights = (0..<(k * m)).map { _ in Float(w.toDouble(Self.raw(w, &r))) }
       let bias = (0..<m).map { _ in b.toDouble(Self.raw(b, &r)) }
       let spec = DenseSpec(inFeatures: k, outFeatures: m, rowsPerSample: 1, weights: weights, bias: nil, activation: .identity)
-      var l = HLSLayer(name: "d", configKey: "d", className: "Dense", op: .dense(spec, bias: bias), inputs: [0], output: 1)
+      var l = HLSLayer(name: "d", configKey: "d", className: "Dense", op: .dense(spec, weights: weights.map { Double($0) }, bias: bias), inputs: [0], output: 1)
       l.resolved = ["weight": w, "bias": b, "accum": acc, "result": res]
       let store = ConstantStore()
       var scratch = 0

@@ -39,13 +39,13 @@ enum FixedPlanner {
     info.notes = l.notes
     let count = Shapes.count(valueShape(l.output))
     switch l.op {
-    case .dense(let d, let bias):
+    case .dense(let d, let weights, let bias):
       let w = l.resolved["weight"]!, b = l.resolved["bias"]!, accum = l.resolved["accum"]!
       info.kind = "dense \(d.inFeatures)→\(d.outFeatures)"
       info.macs = d.rowsPerSample * d.inFeatures * d.outFeatures
-      info.parameterBytes = (d.weights.count * w.width + d.outFeatures * b.width + 7) / 8
-      let wr = store.allocate(d.weights.count, of: Int64.self)
-      for (i, v) in d.weights.enumerated() { wr[i] = WeightsPath.raw(Double(v), w) }
+      info.parameterBytes = (weights.count * w.width + d.outFeatures * b.width + 7) / 8
+      let wr = store.allocate(weights.count, of: Int64.self)
+      for (i, v) in weights.enumerated() { wr[i] = WeightsPath.raw(v, w) }
       let toAccum = FixedCast(from: b, to: accum)
       let ab = store.allocate((d.outFeatures + 7) / 8 * 8, of: Int64.self)
       for j in 0..<d.outFeatures { ab[j] = toAccum.apply(WeightsPath.raw(bias[j], b)) }
@@ -91,7 +91,8 @@ enum FixedPlanner {
       case .leakyRelu(let alpha):
         let p = l.resolved["param"]!
         s.kind = .leakyRelu
-        s.alpha = WeightsPath.raw(Double(alpha), p)
+        // hls4ml passes activ_param as a C++ double literal, converted to param_t directly.
+        s.alpha = p.quantize(Double(alpha)).raw
         s.alphaCast = store.cast(FixedCast(from: .product(p.exact, inF.exact), to: result))
         s.paramFractionalBits = p.fractionalBits
         info.exactFractionalBits = inF.fractionalBits + p.fractionalBits
@@ -200,6 +201,8 @@ enum FixedPlanner {
     info.kind = "softmax (\(l.implementation))"
     info.exactFractionalBits = result.fractionalBits
     info.constants["implementation"] = l.implementation
+    info.constants["exp_table_size"] = "\(l.expTableSize)"
+    info.constants["inv_table_size"] = "\(l.invTableSize)"
     switch l.implementation {
     case "argmax":
       s.impl = .argmax
@@ -208,51 +211,47 @@ enum FixedPlanner {
     case "legacy":
       s.impl = .legacy
       let t = l.resolved["table"]!
-      let expT = store.allocate(l.tableSize, of: Int64.self), invR = store.allocate(l.tableSize, of: Int64.self)
-      for (i, e) in SoftmaxTables.legacyExp(size: l.tableSize, table: t).enumerated() { expT[i] = e }
+      let expT = store.allocate(l.expTableSize, of: Int64.self), invR = store.allocate(l.invTableSize, of: Int64.self)
+      for (i, e) in SoftmaxTables.legacyExp(size: l.expTableSize, table: t).enumerated() { expT[i] = e }
       let toResult = FixedCast(from: t, to: result)
-      for (i, e) in SoftmaxTables.legacyInvert(size: l.tableSize, table: t).enumerated() { invR[i] = toResult.apply(e) }
+      for (i, e) in SoftmaxTables.legacyInvert(size: l.invTableSize, table: t).enumerated() { invR[i] = toResult.apply(e) }
       s.legacyExp = UnsafePointer(expT)
       s.legacyInvResult = UnsafePointer(invR)
       s.legacyOne = t.quantize(1.0).raw
       s.legacySum = store.cast(FixedCast(from: .sum(t.exact, t.exact), to: t))
       s.tableFractionalBits = t.fractionalBits
-      info.kind += " (tables \(l.tableSize) × \(t))"
+      s.expSize = l.expTableSize
+      s.invSize = l.invTableSize
+      info.kind += " (tables \(l.expTableSize) / \(l.invTableSize) × \(t))"
       if t.toDouble(t.maxRaw) < exp(8.0) {
         info.notes.append("trap: legacy softmax: exp-table entries up to e^8 = 2981 wrap in \(t) (the table type hls4ml 1.3.0 always uses): outputs above 1 are possible")
       }
-      info.constants["exp_table_size"] = "\(l.tableSize)"
-      info.constants["inv_table_size"] = "\(l.tableSize)"
     case "stable", "latency":
       let expT = l.resolved["exp_table"]!, invT = l.resolved["inv_table"]!, invInp = l.resolved["inv_inp"]!, accum = l.resolved["accum"]!
-      var expSize = l.tableSize
+      // Table sizes and inp_norm_t as hls4ml's config template writes them (the frontend resolves them).
+      let expSize = l.expTableSize
       let indexFormat: FixedFormat
       if l.implementation == "stable" {
         s.impl = .stable
-        // inp_norm_t = ap_ufixed<W − S, I − S> of the input (S = 1 when signed); the exp table
-        // shrinks to at most 2^(W−1) entries for a signed input (hls4ml's config template).
-        let sgn = inF.isSigned ? 1 : 0
-        guard inF.width - sgn >= 1 else { throw fail("a 1-bit signed input leaves no bits for the normalised exp-table index") }
-        indexFormat = try! FixedFormat(kind: .apFixed, width: inF.width - sgn, integerBits: inF.integerBits - sgn, isSigned: false,
-                                       quantization: .trn, overflow: .wrap, saturationBits: 0)
-        if inF.isSigned && inF.width - 1 < 62 { expSize = min(expSize, 1 << (inF.width - 1)) }
+        guard let norm = l.resolved["inp_norm"] else { throw fail("inp_norm_t is not resolved") }
+        indexFormat = norm
         s.normCast = store.cast(FixedCast(from: .difference(inF.exact, inF.exact), to: indexFormat))
         info.formats["inp_norm"] = indexFormat.description
       } else {
         s.impl = .latency
         indexFormat = inF
       }
-      let expBits = SoftmaxTables.ceilLog2(expSize), invBits = SoftmaxTables.ceilLog2(l.tableSize)
+      let expBits = SoftmaxTables.ceilLog2(expSize), invBits = SoftmaxTables.ceilLog2(l.invTableSize)
       guard expBits <= indexFormat.width else {
         throw fail("a \(expSize)-entry exp table needs \(expBits) index bits but \(indexFormat) has \(indexFormat.width)")
       }
-      guard invBits <= invInp.width else { throw fail("a \(l.tableSize)-entry inverse table needs \(invBits) index bits but inv_inp_t \(invInp) has \(invInp.width)") }
-      let exps = SoftmaxTables.exp(size: expSize, indexFormat: indexFormat, scale: 1, negate: s.impl == .stable, table: expT)
+      guard invBits <= invInp.width else { throw fail("a \(l.invTableSize)-entry inverse table needs \(invBits) index bits but inv_inp_t \(invInp) has \(invInp.width)") }
+      let exps = SoftmaxTables.exp(size: expSize, indexFormat: indexFormat, scale: l.expScale, negate: s.impl == .stable, table: expT)
       let toAccum = FixedCast(from: expT, to: accum)
       let ea = store.allocate(expSize, of: Int64.self)
       for (i, e) in exps.enumerated() { ea[i] = toAccum.apply(e) }
-      let inv = store.allocate(l.tableSize, of: Int64.self)
-      for (i, e) in SoftmaxTables.invert(size: l.tableSize, indexFormat: invInp, table: invT).enumerated() { inv[i] = e }
+      let inv = store.allocate(l.invTableSize, of: Int64.self)
+      for (i, e) in SoftmaxTables.invert(size: l.invTableSize, indexFormat: invInp, table: invT).enumerated() { inv[i] = e }
       s.indexWidth = indexFormat.width
       s.expBits = expBits
       s.expAccum = UnsafePointer(ea)
@@ -264,7 +263,8 @@ enum FixedPlanner {
       s.resultCast = store.cast(FixedCast(from: .product(accum.exact, invT.exact), to: result))
       info.exactFractionalBits = accum.fractionalBits + invT.fractionalBits
       s.expSize = expSize
-      info.kind += " (exp table \(expSize) × \(expT), inverse \(l.tableSize) × \(invT))"
+      s.invSize = l.invTableSize
+      info.kind += " (exp table \(expSize) × \(expT), inverse \(l.invTableSize) × \(invT))"
       // Known traps (HLS4ML-SEMANTICS P1–P3, hls4ml-tutorial PR #111, #1512): table addressing by top bits.
       let step = Double(sign: .plus, exponent: indexFormat.width - expBits - indexFormat.fractionalBits, significand: 1)
       if step >= 1 {
@@ -279,8 +279,7 @@ enum FixedPlanner {
         info.notes.append("note: the 1/sum table is addressed in steps of \(invStep) of the sum (\(invInp)): probabilities can sum to more or less than 1 (hls4ml #1512)")
       }
       info.constants["exp_table_size"] = "\(expSize)"
-      info.constants["inv_table_size"] = "\(l.tableSize)"
-      if expSize != l.tableSize { info.notes.append("exp table shrunk to \(expSize) entries (2^(W−1) of the input type)") }
+      info.constants["inv_table_size"] = "\(l.invTableSize)"
     default:
       throw fail("unknown softmax implementation \(l.implementation)")
     }

@@ -102,7 +102,7 @@ enum QONNXExact {
           accE = .sum(accE, bf.exact)
         }
         let acc = try exact(accE, l)
-        fixedLayer(l, "Dense", .dense(d, bias: bias), ["weight": w, "bias": biasFormat, "accum": acc, "result": acc], inputs: l.inputs)
+        fixedLayer(l, "Dense", .dense(d, weights: d.weights.map { Double($0) }, bias: bias), ["weight": w, "bias": biasFormat, "accum": acc, "result": acc], inputs: l.inputs)
       case .binary(let b):
         let va = g.values[l.inputs[0]], vb = g.values[l.inputs[1]]
         if (b.op == .add || b.op == .sub), let x = fx, !va.isConstant, let c = vb.constant, let cf = c.quantFormat {
