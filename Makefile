@@ -15,7 +15,11 @@ PY := $(VENV)/bin/python
 DIST := $(ROOT)/.build-dist
 LIB := $(DIST)/release/libtrigrt.so
 CLI := $(DIST)/release/trigrt-cli
-APT_PACKAGES := libopenblas-dev libprotobuf-c-dev protobuf-c-compiler g++ make python3-venv python3-pip qemu-user
+APT_PACKAGES := libopenblas-dev libprotobuf-c-dev protobuf-c-compiler g++ make python3-venv python3-pip qemu-user cmake pkgconf
+# The version is written once, in include/trigrt.h: libtrigrt.so.X.Y.Z with SONAME libtrigrt.so.X.
+VERSION := $(shell sed -n 's/^\#define TRIGRT_VERSION "\(.*\)"/\1/p' include/trigrt.h)
+MAJOR := $(firstword $(subst ., ,$(VERSION)))
+ABI := $(shell sed -n 's/^\#define TRIGRT_ABI_VERSION \([0-9]*\)/\1/p' include/trigrt.h)
 ZOO := deepcsv jet_tagger tracknn
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -87,13 +91,19 @@ bench: deps prefix
 	PY=$(PY) Benchmarks/run.sh $(DIST)
 
 install: build
-	install -d $(PREFIX)/lib $(PREFIX)/include $(PREFIX)/bin
-	install -m 755 $(LIB) $(PREFIX)/lib/libtrigrt.so.0
-	strip --strip-unneeded $(PREFIX)/lib/libtrigrt.so.0
-	ln -sf libtrigrt.so.0 $(PREFIX)/lib/libtrigrt.so
+	@[ -n "$(VERSION)" ] && [ -n "$(MAJOR)" ] && [ -n "$(ABI)" ] || { echo "cannot read the version macros of include/trigrt.h"; exit 1; }
+	install -d $(PREFIX)/lib $(PREFIX)/include $(PREFIX)/bin $(PREFIX)/lib/cmake/trigrt $(PREFIX)/lib/pkgconfig
+	install -m 755 $(LIB) $(PREFIX)/lib/libtrigrt.so.$(VERSION)
+	strip --strip-unneeded $(PREFIX)/lib/libtrigrt.so.$(VERSION)
+	ln -sfn libtrigrt.so.$(VERSION) $(PREFIX)/lib/libtrigrt.so.$(MAJOR)
+	ln -sfn libtrigrt.so.$(MAJOR) $(PREFIX)/lib/libtrigrt.so
 	install -m 644 include/trigrt.h include/trigrt.hpp $(PREFIX)/include/
 	install -m 755 $(CLI) $(PREFIX)/bin/trigrt
 	strip $(PREFIX)/bin/trigrt
+	for f in trigrtConfig.cmake trigrtConfigVersion.cmake; do \
+	  sed -e 's/@VERSION@/$(VERSION)/g' -e 's/@MAJOR@/$(MAJOR)/g' -e 's/@ABI@/$(ABI)/g' bindings/cmake/$$f.in > $(PREFIX)/lib/cmake/trigrt/$$f; \
+	done
+	sed -e 's/@VERSION@/$(VERSION)/g' bindings/cmake/trigrt.pc.in > $(PREFIX)/lib/pkgconfig/trigrt.pc
 
 clean:
 	rm -rf .build $(DIST)
