@@ -3,7 +3,7 @@
 #
 #   make            release build: libtrigrt.so (static Swift runtime, trigrt_* exports only) + CLI
 #   make demo       build, run the zoo through the CLI, print batch-1 latency per model
-#   make test       swift test, C/C++ consumer + allocation + thread tests, Python-side checks
+#   make test       swift test, C/C++ consumer + allocation + thread tests, the CMake / pkg-config examples, Python package
 #   make bench      latency benchmarks against a plain C loop (Benchmarks/)
 #   make install PREFIX=DIR
 
@@ -23,7 +23,7 @@ ABI := $(shell sed -n 's/^\#define TRIGRT_ABI_VERSION \([0-9]*\)/\1/p' include/t
 ZOO := deepcsv jet_tagger tracknn
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps apt-deps py-deps build prefix demo test swift-test oracle-test consumer-test python-test firmware-test bench install clean
+.PHONY: all deps apt-deps py-deps build prefix demo test swift-test oracle-test consumer-test examples-test python-test docs-test firmware-test python-overhead bench install clean
 
 all: build
 
@@ -55,7 +55,7 @@ demo: deps build
 	  $(CLI) bench Models/$$m.onnx --batch 1 --iterations 100000 || exit 1; \
 	done
 
-test: deps build swift-test oracle-test consumer-test python-test firmware-test
+test: deps build swift-test oracle-test consumer-test examples-test python-test docs-test firmware-test
 	@echo "make test: all passed"
 
 swift-test:
@@ -69,16 +69,30 @@ oracle-test: py-deps
 consumer-test: prefix
 	Tests/Consumers/run.sh $(DIST)/prefix
 
+# bindings/cpp (CMake, find_package) and bindings/c (pkg-config) built against the installed tree
+# and run on the zoo and a fixed-mode golden set; the layout, SONAME links and version checks.
+examples-test: apt-deps prefix
+	Tests/Consumers/examples.sh $(DIST)/prefix $(DIST)/examples
+
 prefix: build
 	@$(MAKE) --no-print-directory install PREFIX=$(DIST)/prefix >/dev/null
 
 python-test: py-deps prefix
 	$(PY) Models/generate.py --check
-	TRIGRT_LIBRARY=$(DIST)/prefix/lib/libtrigrt.so $(PY) -m pytest -q bindings/python/tests firmware-sim/tests
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps --force-reinstall ./bindings/python
+	TRIGRT_TEST_INSTALLED=1 TRIGRT_LIBRARY=$(DIST)/prefix/lib/libtrigrt.so $(PY) -m pytest -q bindings/python/tests firmware-sim/tests
 	@for m in $(ZOO); do \
 	  $(CLI) run Models/$$m.onnx --input Models/$$m.inputs.npy --output $(DIST)/cli-$$m.npy --batch 32 >/dev/null && \
 	  $(PY) scripts/compare_npy.py $(DIST)/cli-$$m.npy Models/$$m.outputs.npy --atol 1e-5 || exit 1; \
 	done
+
+# docs/c-api.md is what scripts/gen-c-api-doc.py makes of include/trigrt.h.
+docs-test:
+	python3 scripts/gen-c-api-doc.py --check
+
+# Per-call time at batch 1 from Python: trigrt's package against ONNX Runtime's Python API, interleaved.
+python-overhead: py-deps prefix
+	TRIGRT_LIBRARY=$(DIST)/prefix/lib/libtrigrt.so PYTHONPATH=bindings/python/src $(PY) bindings/python/benchmarks/overhead.py --json $(DIST)/python-overhead.json
 
 # trigrt's fixed mode against hls4ml 1.3.0's C simulation, bit for bit, on every golden set
 # (10,000 rows each) and the QONNX models against qonnx; then the goldens themselves are
