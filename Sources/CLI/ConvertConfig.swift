@@ -93,7 +93,7 @@ func printTypeTable(_ m: Model) {
   let notes = m.layers.flatMap { l in l.notes.map { (l.name, $0) } }
   let traps = notes.filter { noteSeverity($0.1) == "trap" }
   if !notes.isEmpty { print("") }
-  for (name, n) in notes.sorted(by: { noteSeverity($0.1) == "trap" && noteSeverity($1.1) != "trap" }) {
+  for (name, n) in traps + notes.filter({ noteSeverity($0.1) != "trap" }) {
     switch noteSeverity(n) {
     case "trap": print("warning: \(name): \(noteText(n))")
     case "note": print("note: \(name): \(noteText(n))")

@@ -86,7 +86,14 @@ public struct HLS4MLConfigFile: Sendable {
   }
 
   static func inline(_ node: ConfigNode, flow: Bool) -> String {
-    if case .scalar(let s, let quoted) = node, flow, !quoted, s.contains(",") { return scalarText(s, quoted: true) }
+    // In flow context a plain scalar ends at a comma outside angle brackets (`ap_fixed<16,6>` stays plain).
+    if case .scalar(let s, let quoted) = node, flow, !quoted {
+      var depth = 0
+      for c in s {
+        if c == "<" { depth += 1 } else if c == ">" { depth -= 1 }
+        if depth <= 0 && (c == "," || c == "}" || c == "]") { return scalarText(s, quoted: true) }
+      }
+    }
     return inline(node)
   }
 
