@@ -96,10 +96,16 @@ python-overhead: py-deps prefix
 
 # trigrt's fixed mode against hls4ml 1.3.0's C simulation, bit for bit, on every golden set
 # (10,000 rows each) and the QONNX models against qonnx; then the goldens themselves are
-# recomputed with hls4ml (conversion + g++ builds, cached in ~/.cache/trigrt/fwsim).
+# recomputed with hls4ml (conversion + g++ builds, cached in ~/.cache/trigrt/fwsim); then
+# `trigrt trace` layer by layer against hls4ml's traced csim, and `trigrt tb` files run through
+# hls4ml's own generated testbench.
 firmware-test: py-deps prefix
-	TRIGRT_LIBRARY=$(DIST)/prefix/lib/libtrigrt.so $(PY) firmware-sim/scripts/compare_trigrt.py --allow-unsupported --json $(DIST)/compare_trigrt.json
+	TRIGRT_LIBRARY=$(DIST)/prefix/lib/libtrigrt.so $(PY) firmware-sim/scripts/compare_trigrt.py --json $(DIST)/compare_trigrt.json
 	$(PY) firmware-sim/scripts/csim_goldens.py --check
+	$(PY) firmware-sim/scripts/check_trace.py --cli $(CLI) --json $(DIST)/check_trace.json
+	$(PY) firmware-sim/scripts/check_tb.py --cli $(CLI) --json $(DIST)/check_tb.json
+	TRIGRT_FWSIM_CSIM=1 TRIGRT_CLI=$(CLI) TRIGRT_LIBRARY=$(DIST)/prefix/lib/libtrigrt.so $(PY) -m pytest -q \
+	  firmware-sim/tests/test_check_trace.py firmware-sim/tests/test_check_tb.py
 
 bench: deps prefix
 	PY=$(PY) Benchmarks/run.sh $(DIST)

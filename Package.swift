@@ -60,7 +60,7 @@ let package = Package(
     .target(name: "TrigRTTools", dependencies: ["TrigRT"], path: "Sources/Tools"),
     .executableTarget(
       name: "TrigRTCLI",
-      dependencies: ["TrigRT", "TrigRTTools", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+      dependencies: ["TrigRT", "TrigRTTools", "FixedPoint", .product(name: "ArgumentParser", package: "swift-argument-parser")],
       path: "Sources/CLI", swiftSettings: [.unsafeFlags(isa)]),
     .testTarget(name: "FixedPointTests", dependencies: ["FixedPoint"], path: "Tests/FixedPointTests", exclude: ["Oracle", "Golden"]),
     .testTarget(name: "TrigRTTests", dependencies: ["TrigRT", "TrigRTCABI", "TrigRTTools", "CTrigRTHeader"], path: "Tests/TrigRTTests"),

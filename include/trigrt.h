@@ -217,6 +217,9 @@ uint32_t trigrt_session_max_batch(const trigrt_session *session);
  * use the general fixed-point kernels (slower, same results). Counters accumulate over runs
  * until reset. */
 
+/* needed_integer_bits when no integer-bit count holds the values seen (or none were seen). */
+#define TRIGRT_INTEGER_BITS_UNKNOWN INT32_MIN
+
 typedef struct trigrt_layer_report {
   uint32_t struct_size;          /* set by the caller: sizeof(trigrt_layer_report) */
   int32_t layer;                 /* index of the layer in trigrt inspect's listing */
@@ -228,10 +231,14 @@ typedef struct trigrt_layer_report {
   uint64_t result_wrapped;       /* result conversions that wrapped */
   uint64_t result_saturated;     /* result conversions that saturated */
   double seen_min, seen_max;     /* exact values before the result conversion; NaN if none yet */
-  double format_min, format_max; /* what the result format holds */
+  double format_min, format_max; /* what the result format holds (a signed AP_SAT_SYM format:
+                                    [-format_max, format_max], its most negative code is never
+                                    produced) */
   int32_t integer_bits;          /* I of the result format */
-  int32_t needed_integer_bits;   /* I (same signedness and F) that holds [seen_min, seen_max];
-                                    -1 if unknown (nothing seen, or negatives into an unsigned type) */
+  int32_t needed_integer_bits;   /* I (same signedness, F and overflow mode) that holds
+                                    [seen_min, seen_max] (any value, negative ones included), or
+                                    TRIGRT_INTEGER_BITS_UNKNOWN (nothing seen yet, or negatives
+                                    into an unsigned type) */
 } trigrt_layer_report;
 
 /* Turns the overflow report of a fixed-mode session on (enable != 0) or off. The counters keep

@@ -320,7 +320,7 @@ public func trigrt_session_report(_ p: OpaquePointer?, _ index: Int32, _ out: Un
     result_wrapped: r.resultWrapped, result_saturated: r.resultSaturated,
     seen_min: r.seen?.lowerBound ?? .nan, seen_max: r.seen?.upperBound ?? .nan,
     format_min: r.formatRange.lowerBound, format_max: r.formatRange.upperBound,
-    integer_bits: Int32(r.result.integerBits), needed_integer_bits: Int32(r.neededIntegerBits ?? -1))
+    integer_bits: Int32(r.result.integerBits), needed_integer_bits: r.neededIntegerBits.map { Int32(clamping: $0) } ?? Int32.min)
   return ok(err)
 }
 

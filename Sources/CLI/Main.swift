@@ -1,4 +1,5 @@
 import ArgumentParser
+import FixedPoint
 import TrigRT
 import TrigRTTools
 #if canImport(Glibc)
@@ -381,7 +382,12 @@ struct Trace: ParsableCommand {
       }
     }
     let reports = (0..<session.statsCount).map { session.report($0) }
+    let inputRows = inputConversions(m, arrays)
     var traps: [String] = []
+    for r in inputRows where r.wrapped + r.saturated > 0 {
+      traps.append("input \(r.name): \(r.wrapped + r.saturated) of \(r.values) input values \(r.wrapped > 0 ? "wrapped" : "saturated") converting into input_t \(r.format)" +
+                   (r.needed.map { " (the inputs need \($0) integer bits, it has \(r.format.integerBits))" } ?? ""))
+    }
     for r in reports {
       if r.resultWrapped + r.resultSaturated > 0 {
         traps.append("\(r.name): \(r.resultWrapped + r.resultSaturated) of \(r.values) results \(r.resultWrapped > 0 ? "wrapped" : "saturated") in \(r.result)" +
@@ -409,6 +415,13 @@ struct Trace: ParsableCommand {
     if json {
       print(JSON.object([
         ("model", .string(m.source)), ("rows", .int(rows)),
+        ("inputs", .array(inputRows.map { r in
+          .object([("name", .string(r.name)), ("input_format", .string(r.format.description)), ("values", .int(r.values)),
+                   ("wrapped", .int(r.wrapped)), ("saturated", .int(r.saturated)), ("nan", .int(r.nan)),
+                   ("seen_min", r.seen.map { .double($0.lowerBound) } ?? .null), ("seen_max", r.seen.map { .double($0.upperBound) } ?? .null),
+                   ("format_min", .double(r.range.lowerBound)), ("format_max", .double(r.range.upperBound)),
+                   ("integer_bits", .int(r.format.integerBits)), ("needed_integer_bits", r.needed.map { .int($0) } ?? .null)])
+        })),
         ("layers", .array(reports.map { r in
           .object([("index", .int(r.layer)), ("name", .string(r.name)), ("result_format", .string(r.result.description)),
                    ("values", .int(Int(r.values))), ("accum_wrapped", .int(Int(r.accumWrapped))), ("accum_saturated", .int(Int(r.accumSaturated))),
@@ -423,18 +436,51 @@ struct Trace: ParsableCommand {
       return
     }
     print("trace of \(m.source): \(rows) rows, per-layer outputs in \(out)/")
-    print(pad("#", 4) + pad("layer", 24) + pad("result", 34) + pad("seen", 26) + pad("format", 24) + pad("I need/has", 12) + pad("accum w/s", 14) + "result w/s")
+    // Columns as wide as their longest entry (formats with modes reach 40 characters).
+    let nameW = max(24, (reports.map(\.name.count) + inputRows.map(\.name.count)).max() ?? 0) + 2
+    let fmtW = max(34, (reports.map { $0.result.description.count } + inputRows.map { $0.format.description.count }).max() ?? 0) + 2
+    func range(_ r: ClosedRange<Double>?) -> String { r.map { "[\(format3g($0.lowerBound)), \(format3g($0.upperBound))]" } ?? "-" }
+    func need(_ n: Int?, _ has: Int) -> String { n.map { "\($0)/\(has)" + ($0 > has ? " !" : "") } ?? "-" }
+    print(pad("#", 4) + pad("layer", nameW) + pad("result", fmtW) + pad("seen", 26) + pad("format", 24) + pad("I need/has", 12) + pad("accum w/s", 14) + "result w/s")
+    for r in inputRows {
+      print(pad("in", 4) + pad(r.name, nameW) + pad(r.format.description, fmtW) + pad(range(r.seen), 26) + pad(range(r.range), 24)
+            + pad(need(r.needed, r.format.integerBits), 12) + pad("-", 14) + "\(r.wrapped)/\(r.saturated)")
+    }
     for r in reports {
-      let seen = r.seen.map { "[\(format3g($0.lowerBound)), \(format3g($0.upperBound))]" } ?? "-"
-      let fr = "[\(format3g(r.formatRange.lowerBound)), \(format3g(r.formatRange.upperBound))]"
-      let need = r.neededIntegerBits.map { "\($0)/\(r.result.integerBits)" + ($0 > r.result.integerBits ? " !" : "") } ?? "-"
-      print(pad("\(r.layer)", 4) + pad(r.name, 24) + pad(r.result.description, 34) + pad(seen, 26) + pad(fr, 24) + pad(need, 12)
+      print(pad("\(r.layer)", 4) + pad(r.name, nameW) + pad(r.result.description, fmtW) + pad(range(r.seen), 26) + pad(range(r.formatRange), 24)
+            + pad(need(r.neededIntegerBits, r.result.integerBits), 12)
             + pad("\(r.accumWrapped)/\(r.accumSaturated)", 14) + "\(r.resultWrapped)/\(r.resultSaturated)")
     }
     let notes = m.layers.flatMap { l in l.notes.map { "\(l.name): \($0)" } }
     if !traps.isEmpty || !notes.isEmpty { print("") }
     for t in traps { print("trap: " + t) }
     for n in notes { print(n) }
+  }
+}
+
+/// The conversion of one graph input into its `input_t`, counted over the traced rows (the
+/// session report covers the layers only).
+struct InputConversion {
+  var name: String, format: FixedFormat, range: ClosedRange<Double>
+  var values = 0, wrapped = 0, saturated = 0, nan = 0
+  var seen: ClosedRange<Double>?
+  var needed: Int? { seen.flatMap { LayerReport.neededIntegerBits($0, like: format) } }
+}
+
+func inputConversions(_ m: Model, _ arrays: [NPYArray]) -> [InputConversion] {
+  m.inputFormats.enumerated().compactMap { (i, f) -> InputConversion? in
+    guard let f else { return nil }
+    var r = InputConversion(name: m.inputs[i].name, format: f, range: LayerReport.range(of: f))
+    var lo = Double.infinity, hi = -Double.infinity
+    for v in arrays[i].values {
+      let st = f.quantize(v).status
+      r.values += 1
+      if st.contains(.wrapped) { r.wrapped += 1 }
+      if st.contains(.saturated) { r.saturated += 1 }
+      if st.contains(.nan) { r.nan += 1 } else { lo = min(lo, v); hi = max(hi, v) }
+    }
+    if lo <= hi { r.seen = lo...hi }
+    return r
   }
 }
 
@@ -458,7 +504,7 @@ struct Testbench: ParsableCommand {
     abstract: "Fixed mode: hls4ml testbench files (tb_data/) from trigrt's results, plus bit-exact raw-integer variants.")
   @OptionGroup var options: ModelOptions
 
-  @Option(name: .long, help: "Input .npy (float32 or float64), rows first.")
+  @Option(name: .long, help: "Input .npy (float32 or float64, computed on as float32 like hls4ml's testbench), rows first.")
   var input: [String]
 
   @Option(name: .long, help: "Directory to write (tb_data/ is created inside it).")
@@ -474,7 +520,15 @@ struct Testbench: ParsableCommand {
     var opts = options
     opts.fixed = true
     let m = try opts.load()
-    let (arrays, rows) = try readInputs(m, input)
+    let (given, rows) = try readInputs(m, input)
+    // hls4ml's testbench parses tb_input_features.dat with atof into std::vector<float>: the
+    // design sees float(x). Predictions, input codes and layer logs are computed from exactly
+    // that, so the files agree with what the testbench computes; the input text stays as
+    // hls4ml's writer prints the given array.
+    let arrays = given.map { a in
+      a.descr == "<f4" ? a : NPYArray(shape: a.shape, values: a.values.map { Double(Float($0)) }, descr: a.descr)
+    }
+    let rounded = zip(given, arrays).reduce(0) { n, p in n + zip(p.0.values, p.1.values).filter { $0 != $1 }.count }
     let dir = out + "/tb_data"
     try makeDirectory(dir)
     let (_, values, raws) = try traceAll(m, arrays, rows: rows, batch: 256)
@@ -493,9 +547,9 @@ struct Testbench: ParsableCommand {
       for (i, a) in arrays.enumerated() {
         let c = m.inputs[i].count
         for e in 0..<c {
-          let v = a.values[r * c + e]
+          let v = given[i].values[r * c + e]
           line += (a.descr == "<f4" ? Float(v).description : v.description) + " "
-          rawLine += String(m.quantizeInput(i, v)) + " "
+          rawLine += String(m.quantizeInput(i, a.values[r * c + e])) + " "
         }
       }
       inLines.append(line)
@@ -544,5 +598,9 @@ struct Testbench: ParsableCommand {
     }
     print("wrote \(dir): tb_input_features.dat, tb_output_predictions.dat (\(rows) rows) and their .raw.dat variants" +
           (wanted.isEmpty ? "" : ", \(wanted.count) layer log(s)"))
+    if rounded > 0 {
+      print("note: \(rounded) float64 input value(s) are not float32 values; hls4ml's testbench reads the inputs as float, " +
+            "so every prediction, code and log here is computed from the inputs rounded to float32")
+    }
   }
 }

@@ -28,7 +28,8 @@ For each (model, config) pair:
      then `res = result_t(acc)`;
    - ApplyAlpha (`nnet::normalize`): `res = result_t(x*scale + bias)`, exact product and sum;
    - ReLU: `res = x > 0 ? result_t(x) : 0` (a conversion only for x > 0);
-   - the input conversion `input_t(double)` (reported here; trigrt's report has no entry for it).
+   - the input conversion `input_t(double)`, against the `inputs` row of `trace --json` (counts,
+     seen range, needed integer bits).
    Every conversion applies the target's quantization mode (all seven) to the exact value and
    counts an overflow when the quantized value lies outside the format (for a signed AP_SAT_SYM
    format the range is [-max, max]: the most negative code counts as saturated, as ap_fixed
@@ -327,9 +328,10 @@ def needed_integer_bits(lo: float, hi: float, fmt: Fmt) -> int | None:
     if not fmt.signed and lo < 0:
         return None
     lsb = 2.0 ** -fmt.F
+    sym = fmt.overflow == "AP_SAT_SYM"  # a signed symmetric format holds [-max, max]
     for i in range(-64, 201):
         top = 2.0 ** (i - 1) if fmt.signed else 2.0 ** i
-        if hi <= top - lsb and lo >= (-top if fmt.signed else 0.0):
+        if hi <= top - lsb and lo >= ((lsb - top if sym else -top) if fmt.signed else 0.0):
             return i
     return None
 
@@ -556,7 +558,18 @@ def check_pair(pair: str, args, cli: str, tmp_root: str) -> dict:
     if pair in args.count_pairs:
         mine = independent_counts(layers_json, x, hl, project)
         res["counts"] = compare_counts(mine, report)
-        res["counts"]["input_conversion"] = mine[layers_json["layers"][0]["name"]]
+        ic = mine[layers_json["layers"][0]["name"]]
+        res["counts"]["input_conversion"] = ic
+        # trace's "in" row (one graph input here): the same counts and range, computed by trigrt.
+        t_in = (report.get("inputs") or [None])[0]
+        want = {"values": ic["values"], "wrapped": ic["result_wrapped"], "saturated": ic["result_saturated"],
+                "seen_min": ic["seen_min"], "seen_max": ic["seen_max"],
+                "needed_integer_bits": needed_integer_bits(ic["seen_min"], ic["seen_max"],
+                                                           Fmt.of(layers_json["layers"][0]["result_t"]))}
+        got = {k: t_in.get(k) for k in want} if t_in else None
+        res["counts"]["input_conversion_trigrt"] = got
+        res["counts"]["input_conversion_equal"] = got == want
+        res["counts"]["equal"] &= got == want
         res["counts"]["not_modelled"] = {k: v["kind"] for k, v in mine.items() if "skipped" in v}
         res["counts"]["seconds"] = round(time.perf_counter() - t2, 2)
     res["report_traps"] = report.get("traps", [])
@@ -591,8 +604,9 @@ def print_pair(r: dict) -> None:
             print(f"    {l['layer']:16s} {l['kind']:16s} values {h['values']:>8d}  accum w/s {h['accum_wrapped']}/"
                   f"{h['accum_saturated']}  result w/s {h['result_wrapped']}/{h['result_saturated']}{flag}")
         ic = c["input_conversion"]
-        print(f"    input conversion (not in trigrt's report): {ic['values']} values, "
-              f"{ic['result_wrapped']} wrapped, {ic['result_saturated']} saturated")
+        print(f"    input conversion: {ic['values']} values, {ic['result_wrapped']} wrapped, "
+              f"{ic['result_saturated']} saturated; trace's input row "
+              f"{'equal' if c['input_conversion_equal'] else 'DIFFERENT: ' + str(c['input_conversion_trigrt'])}")
 
 
 def main(argv=None) -> int:

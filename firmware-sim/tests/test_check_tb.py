@@ -131,31 +131,11 @@ def test_check_tb_two_pairs(tmp_path):
         assert len(f32["layer_logs"]["compared"]) >= 12 and not f32["layer_logs"]["differing"]
 
 
-FLOAT64_REPRO = """trigrt tb with float64 inputs writes tb_data that hls4ml's testbench does not reproduce:
-myproject_test.cpp parses tb_input_features.dat with atof into std::vector<float>, but trigrt computes
-tb_output_predictions.dat (and the .raw.dat codes, the layer logs) from the float64 values. Reproduction:
-  python3 -c "import numpy as np; np.save('/tmp/row.npy', np.load('firmware-sim/goldens/jet_tagger/mixed.inputs.npy')[3835:3836])"
-  trigrt tb Models/jet_tagger.onnx --fixed --precision firmware-sim/configs/jet_tagger/mixed.yml --input /tmp/row.npy --out /tmp/row
-  -> tb_input_features.dat column 12: -0.6748047031889638 (raw.dat: -346 = input_t(x), ap_fixed<14,5,AP_RND,AP_SAT>);
-     the testbench reads float(-0.6748047031889638) = -0.6748046875, an exact tie, AP_RND -> -345;
-     tb_output_predictions.dat 0.181640625 0.16650390625 0.2314453125 0.154296875 0.27880859375
-     csim_results.log          0.182617 0.164063 0.231445 0.151367 0.278809
-On all 10,000 golden rows: jet_tagger/mixed 2 rows, deepcsv/mixed 6 rows of outputs differ (4 and 314 rows of input codes).
-Expected: predictions for what the testbench computes (inputs rounded to float32 first), or float32 inputs only."""
-
-
 @CSIM
-@pytest.mark.xfail(strict=True, reason=FLOAT64_REPRO)
 def test_float64_inputs_give_tb_data_the_testbench_reproduces():
+    """Rows 3835 (jet_tagger/mixed) hold a float64 input whose float32 rounding is an exact AP_RND
+    tie: trigrt tb must compute on float(x), as the testbench does."""
     assert cb.main(["--pairs", "jet_tagger/mixed", "--row-slice", "3830:3840", "--variants", "float64"]) == 0
-
-
-@CSIM
-def test_float64_differences_are_only_the_testbench_float_parsing():
-    """Until the above is fixed: every difference comes from rows whose input_t codes change when
-    the inputs are read as float (decided independently), nothing else."""
-    assert cb.main(["--pairs", "jet_tagger/mixed", "--row-slice", "3000:5600", "--variants", "float64",
-                    "--allow-float-parsing"]) == 0
 
 
 @CSIM

@@ -1,4 +1,5 @@
 import CSupport
+import FixedPoint
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -65,6 +66,13 @@ public final class Model: @unchecked Sendable {
   /// first layer); 0 in float mode.
   public func quantizeInput(_ i: Int, _ v: Double) -> Int64 {
     plan.fixed?.quantizers[i].quantize(v) ?? 0
+  }
+
+  /// Fixed mode: each graph input's `input_t` (nil for an input QONNX reads as float32); empty in
+  /// float mode.
+  public var inputFormats: [FixedFormat?] {
+    guard let f = plan.fixed else { return [] }
+    return (0..<inputs.count).map { f.quantizers[$0].float32 ? nil : f.quantizers[$0].format }
   }
 
   /// For each graph output, the index of the layer that writes it.

@@ -20,18 +20,22 @@ public struct LayerReport: Sendable {
   public var produced: ClosedRange<Double>?
   public var formatRange: ClosedRange<Double>
 
-  /// The integer bits of the result format's signedness and fractional bits that hold `seen`
-  /// (nil when nothing was seen, or an unsigned format saw negative values).
-  public var neededIntegerBits: Int? {
-    guard let s = seen else { return nil }
-    let f = result.fractionalBits
+  /// The integer bits of the result format's signedness, fractional bits and overflow mode that
+  /// hold `seen` (nil when nothing was seen, or an unsigned format saw negative values). A signed
+  /// AP_SAT_SYM / AC_SAT_SYM format holds [-max, max]: its most negative code is never produced.
+  public var neededIntegerBits: Int? { seen.flatMap { LayerReport.neededIntegerBits($0, like: result) } }
+
+  /// The integer bits that hold `seen` in a format of `format`'s signedness, fractional bits and
+  /// overflow mode (nil when an unsigned format saw negative values, or nothing fits).
+  public static func neededIntegerBits(_ s: ClosedRange<Double>, like format: FixedFormat) -> Int? {
+    let f = format.fractionalBits
     let lsb = Double(sign: .plus, exponent: -f, significand: 1)
-    if !result.isSigned && s.lowerBound < 0 { return nil }
+    if !format.isSigned && s.lowerBound < 0 { return nil }
     for i in (-64)...200 {
       let hi: Double, lo: Double
-      if result.isSigned {
+      if format.isSigned {
         hi = Double(sign: .plus, exponent: i - 1, significand: 1) - lsb
-        lo = -Double(sign: .plus, exponent: i - 1, significand: 1)
+        lo = format.overflow == .satSym ? -hi : -Double(sign: .plus, exponent: i - 1, significand: 1)
       } else {
         hi = Double(sign: .plus, exponent: i, significand: 1) - lsb
         lo = 0
@@ -39,6 +43,14 @@ public struct LayerReport: Sendable {
       if s.upperBound <= hi && s.lowerBound >= lo { return i }
     }
     return nil
+  }
+
+  /// The range a format's conversions produce: a signed symmetric-saturation format never
+  /// produces its most negative code.
+  public static func range(of f: FixedFormat) -> ClosedRange<Double> {
+    let hi = f.toDouble(f.maxRaw)
+    let lo = f.isSigned && f.overflow == .satSym ? -hi : f.toDouble(f.minRaw)
+    return min(lo, hi)...max(lo, hi)
   }
 
   public var overflowed: Bool { accumWrapped + accumSaturated + resultWrapped + resultSaturated > 0 }
@@ -56,10 +68,9 @@ extension Session {
       ? (Double(st.minExact) * scale)...(Double(st.maxExact) * scale) : nil
     let produced: ClosedRange<Double>? = st.conversions > 0 && st.minResult <= st.maxResult
       ? f.toDouble(st.minResult)...f.toDouble(st.maxResult) : nil
-    let lo = f.toDouble(f.minRaw), hi = f.toDouble(f.maxRaw)
     return LayerReport(layer: r.step, name: plan.layers[r.step].name, result: f, values: st.conversions,
                        accumWrapped: st.accumWrapped, accumSaturated: st.accumSaturated,
                        resultWrapped: st.resultWrapped, resultSaturated: st.resultSaturated,
-                       seen: seen, produced: produced, formatRange: min(lo, hi)...max(lo, hi))
+                       seen: seen, produced: produced, formatRange: LayerReport.range(of: f))
   }
 }

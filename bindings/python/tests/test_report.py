@@ -219,16 +219,7 @@ def _needed_integer_bits(lo: float, hi: float, fmt: str, integer_bits: int):
 WIDE_LOGITS = {"Model": {"Precision": {"default": "fixed<16,6>"}, "ReuseFactor": 1, "Strategy": "Latency"},
                "LayerName": {"Add_3": {"Precision": {"result": "ap_fixed<38,18>"}}}}
 
-SENTINEL_REPRO = """trigrt_layer_report.needed_integer_bits uses -1 for "unknown", but -1 is also a valid answer
-(values below 0.25 in a signed format): the C ABI cannot tell them apart. Reproduction (Python):
-  m = trigrt.Model('Models/jet_tagger.onnx', mode='fixed', precision=WIDE_LOGITS); s = m.session(64)
-  s.reporting = True; s.run(np.load('Models/jet_tagger.inputs.npy')[:100].astype(np.float64))
-  s.report()[-1]  -> Softmax_0 seen [0.2001953125, 0.2001953125] in ap_fixed<16,6>, needed_integer_bits=None
-`trigrt trace --json` says needed_integer_bits -1 for the same layer (so does its table: '-1/6').
-Expected: a distinct sentinel for unknown (e.g. INT32_MIN) or a validity flag."""
 
-
-@pytest.mark.xfail(strict=True, reason=SENTINEL_REPRO)
 def test_needed_integer_bits_minus_one_is_distinguishable():
     x = np.load(os.path.join(REPO, "Models", "jet_tagger.inputs.npy"))[:100].astype(np.float64)
     with trigrt.Model(model_path("jet_tagger"), mode="fixed", precision=WIDE_LOGITS) as m, m.session(64) as s:
@@ -243,16 +234,6 @@ def test_needed_integer_bits_minus_one_is_distinguishable():
                                                                  r.integer_bits), r
 
 
-SAT_SYM_REPRO = """For a signed AP_SAT_SYM result the report gives format_min = -2^(I-1), a value no conversion
-into that format produces (ap_fixed turns it into -max, and trigrt counts those conversions as saturated).
-Reproduction: jet_tagger/mixed on its golden inputs, Dense_MatMul_0 (ap_fixed<14,4,AP_RND_INF,AP_SAT_SYM>):
-  format [-8.0, 7.9990234375], seen [-8.0, 7.9990234375], result_saturated 3413, needed_integer_bits 4 = integer_bits
-(all 3413 saturations are exact values -8 made -7.9990234375). `trigrt trace` prints
-'3413 of 640000 results saturated ... (the values seen need 4 integer bits, it has 4)'.
-Expected: format_min = -format_max for signed AP_SAT_SYM, and needed_integer_bits 5 for a seen minimum of -8."""
-
-
-@pytest.mark.xfail(strict=True, reason=SAT_SYM_REPRO)
 def test_sat_sym_format_range_is_symmetric(mixed):
     m, x, _ = mixed
     with m.session(64) as s:

@@ -17,6 +17,9 @@ import numpy as np
 
 from . import _errors, _lib
 
+# trigrt.h's TRIGRT_INTEGER_BITS_UNKNOWN (INT32_MIN): needed_integer_bits when no I holds the values.
+INTEGER_BITS_UNKNOWN = -(2 ** 31)
+
 _MODES = {"float": 0, "fixed": 1}
 _MODE_NAMES = {v: k for k, v in _MODES.items()}
 _MAX_BATCH_LIMIT = 2**32 - 1
@@ -93,7 +96,7 @@ class LayerReport:
                    result_wrapped=int(r.result_wrapped), result_saturated=int(r.result_saturated),
                    seen_min=float(r.seen_min) if seen else None, seen_max=float(r.seen_max) if seen else None,
                    format_min=float(r.format_min), format_max=float(r.format_max), integer_bits=int(r.integer_bits),
-                   needed_integer_bits=int(r.needed_integer_bits) if r.needed_integer_bits >= 0 else None)
+                   needed_integer_bits=None if r.needed_integer_bits == INTEGER_BITS_UNKNOWN else int(r.needed_integer_bits))
 
 
 def _tensor_infos(lib, handle, count_fn, name_fn, size_fn, shape_fn) -> list[TensorInfo]:
