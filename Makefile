@@ -4,7 +4,9 @@
 #   make            release build: libtrigrt.so (static Swift runtime, trigrt_* exports only) + CLI
 #   make demo       build, run the zoo through the CLI, print batch-1 latency per model
 #   make test       swift test, C/C++ consumer + allocation + thread tests, the CMake / pkg-config examples, Python package
-#   make bench      latency benchmarks against a plain C loop (Benchmarks/)
+#   make bench      trigrt next to its peers on every zoo model, float and fixed → Benchmarks/RESULTS.md + plots
+#   make bench-micro   Swift kernel micro-benchmarks (ordo-one/benchmark; Benchmarks/Micro)
+#   make bench-profile instruction counts per call under callgrind → Benchmarks/results/profile.md
 #   make install PREFIX=DIR
 
 PREFIX ?= /usr/local
@@ -16,6 +18,8 @@ DIST := $(ROOT)/.build-dist
 LIB := $(DIST)/release/libtrigrt.so
 CLI := $(DIST)/release/trigrt-cli
 APT_PACKAGES := libopenblas-dev libprotobuf-c-dev protobuf-c-compiler g++ make python3-venv python3-pip qemu-user cmake pkgconf
+# make bench embeds the Python interpreter (ONNX Runtime's Python API) in its C++ driver; bench-profile runs callgrind
+BENCH_APT_PACKAGES := python3-dev valgrind
 # The version is written once, in include/trigrt.h: libtrigrt.so.X.Y.Z with SONAME libtrigrt.so.X.
 VERSION := $(shell sed -n 's/^\#define TRIGRT_VERSION "\(.*\)"/\1/p' include/trigrt.h)
 MAJOR := $(firstword $(subst ., ,$(VERSION)))
@@ -23,14 +27,14 @@ ABI := $(shell sed -n 's/^\#define TRIGRT_ABI_VERSION \([0-9]*\)/\1/p' include/t
 ZOO := deepcsv jet_tagger tracknn
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps apt-deps py-deps build prefix demo test swift-test oracle-test consumer-test examples-test python-test docs-test firmware-test python-overhead bench install clean
+.PHONY: all deps apt-deps py-deps build prefix demo test swift-test oracle-test consumer-test examples-test python-test docs-test firmware-test bench-cli-test python-overhead bench bench-cnn bench-micro bench-profile install clean
 
 all: build
 
 deps: apt-deps py-deps
 
 apt-deps:
-	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@missing=""; for p in $(APT_PACKAGES) $(BENCH_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
@@ -55,7 +59,7 @@ demo: deps build
 	  $(CLI) bench Models/$$m.onnx --batch 1 --iterations 100000 || exit 1; \
 	done
 
-test: deps build swift-test oracle-test consumer-test examples-test python-test docs-test firmware-test
+test: deps build swift-test oracle-test consumer-test examples-test python-test docs-test firmware-test bench-cli-test
 	@echo "make test: all passed"
 
 swift-test:
@@ -107,8 +111,27 @@ firmware-test: py-deps prefix
 	TRIGRT_FWSIM_CSIM=1 TRIGRT_CLI=$(CLI) TRIGRT_LIBRARY=$(DIST)/prefix/lib/libtrigrt.so $(PY) -m pytest -q \
 	  firmware-sim/tests/test_check_trace.py firmware-sim/tests/test_check_tb.py
 
+# `trigrt bench` as a CI gate: budgets, exit status, --threads, --json (a few seconds).
+bench-cli-test: py-deps prefix
+	Benchmarks/test_cli_bench.sh $(CLI) $(PY)
+
+# Every zoo model, float and fixed, next to the plain C loop, OpenBLAS, ONNX Runtime and hls4ml's C
+# simulation in one C++ process; rewrites Benchmarks/RESULTS.md and Benchmarks/results/ (~15 min here).
+# BENCH_MODELS=a,b picks models; BENCH_ARGS passes options (--cycles N, --quick, --no-write).
 bench: deps prefix
-	PY=$(PY) Benchmarks/run.sh $(DIST)
+	$(PY) Benchmarks/bench.py $(DIST)/prefix $(BENCH_ARGS)
+
+# Issue 6's float CNN next to a plain C -O3 loop of it (and ONNX Runtime's C API with ORT_INCLUDE/ORT_LIB).
+bench-cnn: deps prefix
+	PY=$(PY) Benchmarks/cnn.sh $(DIST) $(CNN_CYCLES)
+
+# Kernel micro-benchmarks (percentiles and malloc counts), a separate package (Benchmarks/Micro).
+bench-micro: deps
+	$(PY) Benchmarks/Micro/make_models.py --check
+	cd Benchmarks/Micro && swift package --scratch-path $(DIST)-micro benchmark $(BENCH_MICRO_ARGS)
+
+bench-profile: deps prefix
+	$(PY) Benchmarks/profile.py $(DIST)
 
 install: build
 	@[ -n "$(VERSION)" ] && [ -n "$(MAJOR)" ] && [ -n "$(ABI)" ] || { echo "cannot read the version macros of include/trigrt.h"; exit 1; }

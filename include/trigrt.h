@@ -188,6 +188,8 @@ void trigrt_session_destroy(trigrt_session *session);
 /* Runs `batch` samples. inputs[i] points to batch * trigrt_model_input_size(model, i) floats of
  * input i, row-major in the model's own layout (sample after sample); outputs[j] to room for
  * batch * trigrt_model_output_size(model, j) floats. Output buffers must not overlap inputs.
+ * An int32 / int64 model input (e.g. embedding indices for a Gather) takes its integers as
+ * float values (exact up to 2^24); an index that is not an integer in range selects zeros.
  * In fixed mode the float inputs are converted to each input's ap_fixed format (with its
  * quantization and overflow modes) and the exact results are rounded to float.
  * NaN and infinity propagate as IEEE 754 says in float mode; in fixed mode they convert as

@@ -185,69 +185,6 @@ func withPointers<R>(_ ins: inout [[Double]], _ outs: inout [[Double]],
   return r
 }
 
-struct Bench: ParsableCommand {
-  static let configuration = CommandConfiguration(abstract: "Time run() per call: median, p99, p99.9, max and throughput.")
-  @OptionGroup var options: ModelOptions
-
-  @Option(name: .long, help: "Samples per call.")
-  var batch: Int = 1
-
-  @Option(name: .long, help: "Timed calls.")
-  var iterations: Int = 100_000
-
-  @Option(name: .long, help: "Latency budget per call, e.g. 5us, 800ns, 1ms; the exit status is 1 if the median exceeds it.")
-  var budget: String?
-
-  func parseBudget(_ s: String) throws -> Double {
-    let units: [(String, Double)] = [("ns", 1), ("us", 1_000), ("µs", 1_000), ("ms", 1_000_000), ("s", 1_000_000_000)]
-    for (u, f) in units where s.hasSuffix(u) {
-      if let v = Double(s.dropLast(u.count)) { return v * f }
-    }
-    throw ValidationError("--budget '\(s)': expected a number with ns, us, ms or s")
-  }
-
-  func run() throws {
-    let m = try options.load()
-    guard batch >= 1, iterations >= 1 else { throw ValidationError("--batch and --iterations must be at least 1") }
-    let budgetNs = try budget.map(parseBudget)
-    let session = try Session.make(model: m, maxBatch: batch)
-    var seed: UInt64 = 0x9E3779B97F4A7C15
-    func next() -> Float {
-      seed = seed &* 6364136223846793005 &+ 1442695040888963407
-      return Float(Int64(bitPattern: seed >> 11) % 2_000_000) / 1_000_000 - 1
-    }
-    let ins = m.inputs.map { t -> UnsafeMutablePointer<Float> in
-      let p = UnsafeMutablePointer<Float>.allocate(capacity: t.count * batch)
-      for i in 0..<(t.count * batch) { p[i] = next() }
-      return p
-    }
-    let outs = m.outputs.map { UnsafeMutablePointer<Float>.allocate(capacity: $0.count * batch) }
-    let ip = UnsafeMutablePointer<UnsafePointer<Float>?>.allocate(capacity: ins.count)
-    let op = UnsafeMutablePointer<UnsafeMutablePointer<Float>?>.allocate(capacity: outs.count)
-    for (i, p) in ins.enumerated() { ip[i] = UnsafePointer(p) }
-    for (j, p) in outs.enumerated() { op[j] = p }
-    for _ in 0..<min(1000, iterations) { _ = session.run(inputs: ip, outputs: op, batch: batch) }
-    var samples = [UInt64](repeating: 0, count: iterations)
-    let t0 = nowNanoseconds()
-    for i in 0..<iterations {
-      let a = nowNanoseconds()
-      _ = session.run(inputs: ip, outputs: op, batch: batch)
-      samples[i] = nowNanoseconds() - a
-    }
-    let total = Double(nowNanoseconds() - t0)
-    let s = LatencySummary(samples)
-    print("\(m.source): batch \(batch), \(iterations) calls: median \(formatNanoseconds(s.median)), p99 \(formatNanoseconds(s.p99)), p99.9 \(formatNanoseconds(s.p999)), max \(formatNanoseconds(s.max)); \(format3(Double(iterations * batch) / total * 1e3)) M samples/s")
-    if let b = budgetNs {
-      if s.median > b {
-        print("over budget: median \(formatNanoseconds(s.median)) > \(formatNanoseconds(b))")
-        throw ExitCode(1)
-      }
-      print("within budget \(formatNanoseconds(b)) (p99 \(s.p99 <= b ? "within" : "over"))")
-    }
-  }
-}
-
-
 // MARK: - JSON (tiny writer, no Foundation)
 
 indirect enum JSON {

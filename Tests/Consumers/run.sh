@@ -61,7 +61,7 @@ for m in deepcsv jet_tagger tracknn; do
 done
 shared=$root/../shared/models
 if [ -d "$shared" ]; then
-  for m in jettag_mlp_float jettag_mlp_bn_float; do
+  for m in jettag_mlp_float jettag_mlp_bn_float jettag_cnn2d_float conv1d_small_float; do
     models+=("$shared/$m.onnx" "$shared/$m.inputs.npy" "$shared/$m.outputs.npy")
   done
 else
@@ -72,6 +72,11 @@ run "$work/consumer_c" "$root/Tests/Fixtures/bad" "${models[@]}"
 run "$work/consumer_cpp" "${models[0]}" "${models[1]}" "${models[2]}"
 onnx=()
 for ((i = 0; i < ${#models[@]}; i += 3)); do onnx+=("${models[i]}"); done
+# the trigger-model ops of issue 6 (Resize, Max/Min, Reduce*, Gather, Cast, Shape, stride 4)
+for f in decoder_resize_conv resize_nearest_default max_min_clipped_relu max_three_broadcast reduce_sum_noncontiguous \
+         reduce_max_opset18 gather_const_indices gather_embedding cast_uint8_bool shape_flatten_view conv2d_stride4_asym_pads; do
+  onnx+=("$root/Tests/Fixtures/ops/$f.onnx")
+done
 run "$work/alloc_check" "${onnx[@]}"
 for ((i = 0; i < ${#models[@]}; i += 3)); do run "$work/threads" "${models[i]}" "${models[i+1]}"; done
 run "$work/hdr" || true

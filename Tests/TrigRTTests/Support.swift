@@ -19,8 +19,8 @@ enum Paths {
 }
 
 /// Runs every row of `x` through `model` in calls of `batch` rows; returns the outputs (first
-/// output only) in float and f64 runs.
-func runAll(_ model: Model, _ x: NPYArray, batch: Int) throws -> (f32: [Float], f64: [Double]) {
+/// output only) in float and f64 runs (f64 NaN when `f64` is false).
+func runAll(_ model: Model, _ x: NPYArray, batch: Int, f64: Bool = true) throws -> (f32: [Float], f64: [Double]) {
   let session = try Session.make(model: model, maxBatch: batch)
   let nin = model.inputs[0].count, nout = model.outputs[0].count
   let rows = x.shape[0]
@@ -42,7 +42,7 @@ func runAll(_ model: Model, _ x: NPYArray, batch: Int) throws -> (f32: [Float], 
         }
       }
     }
-    let f2: RunFailure? = xd.withUnsafeBufferPointer { xp in
+    let f2: RunFailure? = !f64 ? nil : xd.withUnsafeBufferPointer { xp in
       yd.withUnsafeMutableBufferPointer { yp in
         var ins: [UnsafePointer<Double>?] = [xp.baseAddress]
         var outs: [UnsafeMutablePointer<Double>?] = [yp.baseAddress]

@@ -216,6 +216,8 @@ enum HLSGraphBuilder {
         l.quantizer = f
         l.fromQuant["result"] = f
         g.layers.append(l)
+      case .conv, .pool, .transpose, .pad, .gather, .embedding, .reduce, .minMax, .cast:
+        throw fail("\(layer.name) (\(layer.opTypes.joined(separator: " + "))): not supported in fixed mode yet (convolutions, pooling, Transpose, Pad, Resize, Gather, Reduce*, Max/Min and Cast run in float mode)")
       case .copy, .hls:
         break
       }

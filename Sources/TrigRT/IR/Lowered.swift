@@ -90,8 +90,119 @@ struct ConcatSpec {
   var outer: Int               // blocks per sample
 }
 
+/// y = act(conv(x, W) + b) over 1 or 2 spatial dimensions, NCHW (1-D as H = 1, NCW). Conv
+/// lowers to this; groups split channels (group = C is depthwise).
+struct ConvSpec {
+  var spatialRank: Int         // 1 or 2
+  var inChannels: Int          // C
+  var outChannels: Int         // M
+  var group: Int
+  var inH: Int, inW: Int
+  var kernelH: Int, kernelW: Int
+  var strideH: Int, strideW: Int
+  var dilationH: Int, dilationW: Int
+  /// Zero padding before (top, left) and after (bottom, right) each spatial dimension.
+  var padTop: Int, padLeft: Int, padBottom: Int, padRight: Int
+  var outH: Int, outW: Int
+  /// Row-major [M][C/group][kH][kW]: weights[m * K + (c * kH + ky) * kW + kx], K = C/group·kH·kW.
+  var weights: [Float]
+  var bias: [Float]?           // M values
+  var activation: Activation
+
+  var kernelSize: Int { inChannels / group * kernelH * kernelW }
+  var outShape: [Int] { spatialRank == 1 ? [outChannels, outW] : [outChannels, outH, outW] }
+}
+
+enum PoolKind: Equatable {
+  case max
+  /// Divides by the window's positions inside the padded input (count_include_pad = 1) or by
+  /// its positions inside the input (count_include_pad = 0), as ONNX Runtime does.
+  case average(countIncludePad: Bool)
+}
+
+/// MaxPool / AveragePool over 1 or 2 spatial dimensions (NCHW, 1-D as H = 1), and the global
+/// pools (one window per channel over every spatial element, any spatial rank).
+struct PoolSpec {
+  var kind: PoolKind
+  var global: Bool
+  var spatialRank: Int
+  var channels: Int
+  var inH: Int, inW: Int
+  var kernelH: Int, kernelW: Int
+  var strideH: Int, strideW: Int
+  var dilationH: Int, dilationW: Int
+  var padTop: Int, padLeft: Int, padBottom: Int, padRight: Int
+  var outH: Int, outW: Int
+  /// Global pools: elements per channel.
+  var inner: Int = 1
+}
+
+/// Run-time Transpose of one sample: output axis i is input axis perm[i] (per-sample axes; the
+/// batch axis stays first).
+struct TransposeSpec {
+  var inShape: [Int]
+  var perm: [Int]
+}
+
+/// Constant-mode Pad of one sample (the batch axis is never padded).
+struct PadSpec {
+  var inShape: [Int]
+  var begin: [Int]
+  var end: [Int]
+  var value: Float
+}
+
+/// y[i] = x[source[i]] within one sample: Resize/Upsample (nearest) and Gather with constant
+/// indices, as one table of source positions.
+struct GatherSpec {
+  var inCount: Int
+  var source: [Int32]
+}
+
+/// Gather from a constant table with run-time indices (embedding lookup): each index of the
+/// sample selects one row of `rowSize` values.
+struct EmbeddingSpec {
+  var rows: Int
+  var rowSize: Int
+  var indices: Int             // indices per sample
+  var table: [Float]
+}
+
+enum ReduceKind: String { case sum = "ReduceSum", mean = "ReduceMean", max = "ReduceMax" }
+
+/// ReduceSum / ReduceMean / ReduceMax over non-batch axes: every input element of a sample
+/// adds into (or is compared with) output element target[i].
+struct ReduceSpec {
+  var kind: ReduceKind
+  var outCount: Int
+  var target: [Int32]
+  var divisor: Float           // elements per output (mean)
+}
+
+/// Element-wise Max / Min of two operands with numpy broadcasting (chains of them for more).
+struct MinMaxSpec {
+  var isMax: Bool
+  var shape: [Int]
+}
+
+/// Cast of a run-time float tensor to an integer type: truncation toward zero, then the
+/// target's wrap-around (bits < 64), or to bool (x != 0).
+struct CastSpec {
+  enum Mode: Equatable { case integer(bits: Int, signed: Bool), bool }
+  var mode: Mode
+}
+
 enum LayerOp {
   case dense(DenseSpec)
+  case gather(GatherSpec)
+  case embedding(EmbeddingSpec)
+  case reduce(ReduceSpec)
+  case minMax(MinMaxSpec)
+  case cast(CastSpec)
+  case conv(ConvSpec)
+  case pool(PoolSpec)
+  case transpose(TransposeSpec)
+  case pad(PadSpec)
   case binary(BinarySpec)
   case activation(Activation)
   case softmax(SoftmaxSpec)

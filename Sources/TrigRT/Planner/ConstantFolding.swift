@@ -22,10 +22,25 @@ enum ConstantFolding {
         throw ctx.fail(.shape, node, "cannot broadcast constants \(try const(0).dims) and \(try const(1).dims)")
       }
       return r
+    case .transpose:
+      return try Transpose.fold(node, try const(0), ctx)
+    case .pad:
+      return try Pad.fold(node, try const(0), ctx)
     case .concat:
       var cs: [Constant] = []
       for i in 0..<node.inputs.count { cs.append(try const(i)) }
       return try Concat.fold(node, cs, ctx)
+    case .cast:
+      return try Cast.fold(node, try const(0), ctx)
+    case .gather:
+      return try Gather.fold(node, try const(0), try const(1), ctx)
+    case .reduceSum, .reduceMean, .reduceMax:
+      let k: ReduceKind = kind == .reduceSum ? .sum : (kind == .reduceMean ? .mean : .max)
+      return try Reduce.fold(k, node, try const(0), ctx)
+    case .max, .min:
+      var cs: [Constant] = []
+      for i in 0..<node.inputs.count { cs.append(try const(i)) }
+      return try MinMax.fold(isMax: kind == .max, node, cs, ctx)
     case .relu, .sigmoid, .tanh, .leakyRelu:
       var c = try const(0)
       let act: Activation

@@ -27,6 +27,23 @@ enum OpKind: String, CaseIterable {
   case squeeze = "Squeeze"
   case unsqueeze = "Unsqueeze"
   case constant = "Constant"
+  case conv = "Conv"
+  case maxPool = "MaxPool"
+  case averagePool = "AveragePool"
+  case globalMaxPool = "GlobalMaxPool"
+  case globalAveragePool = "GlobalAveragePool"
+  case transpose = "Transpose"
+  case pad = "Pad"
+  case resize = "Resize"
+  case upsample = "Upsample"
+  case max = "Max"
+  case min = "Min"
+  case reduceSum = "ReduceSum"
+  case reduceMean = "ReduceMean"
+  case reduceMax = "ReduceMax"
+  case gather = "Gather"
+  case cast = "Cast"
+  case shape = "Shape"
 
   func lower(_ node: Node, _ ctx: inout LoweringContext) throws(TrigRTError) {
     switch self {
@@ -51,6 +68,23 @@ enum OpKind: String, CaseIterable {
     case .squeeze: try Squeeze.lower(node, &ctx)
     case .unsqueeze: try Unsqueeze.lower(node, &ctx)
     case .constant: try ConstantOp.lower(node, &ctx)
+    case .conv: try Conv.lower(node, &ctx)
+    case .maxPool: try MaxPool.lower(node, &ctx)
+    case .averagePool: try AveragePool.lower(node, &ctx)
+    case .globalMaxPool: try GlobalMaxPool.lower(node, &ctx)
+    case .globalAveragePool: try GlobalAveragePool.lower(node, &ctx)
+    case .transpose: try Transpose.lower(node, &ctx)
+    case .pad: try Pad.lower(node, &ctx)
+    case .resize: try Resize.lower(upsample: false, node, &ctx)
+    case .upsample: try Upsample.lower(node, &ctx)
+    case .max: try Max.lower(node, &ctx)
+    case .min: try Min.lower(node, &ctx)
+    case .reduceSum: try ReduceSum.lower(node, &ctx)
+    case .reduceMean: try ReduceMean.lower(node, &ctx)
+    case .reduceMax: try ReduceMax.lower(node, &ctx)
+    case .gather: try Gather.lower(node, &ctx)
+    case .cast: try Cast.lower(node, &ctx)
+    case .shape: try ShapeOp.lower(node, &ctx)
     }
   }
 }
@@ -228,8 +262,10 @@ enum Lowering {
       guard let dims = info.dims else {
         throw TrigRTError(.shape, "\(source): graph input '\(info.name)' has no shape; trigrt needs each input's shape (the batch dimension may be symbolic)")
       }
-      if let t = info.elementType, t != DataType.float.rawValue {
-        throw TrigRTError(.unsupported, "\(source): graph input '\(info.name)' has element type \(DataType.name(ofCode: t)); trigrt inputs are float tensors")
+      // Integer inputs (embedding indices) are passed as float values, exact to 2^24.
+      let readable: Set<Int32> = [DataType.float.rawValue, DataType.int32.rawValue, DataType.int64.rawValue]
+      if let t = info.elementType, !readable.contains(t) {
+        throw TrigRTError(.unsupported, "\(source): graph input '\(info.name)' has element type \(DataType.name(ofCode: t)); trigrt inputs are float tensors (int32 and int64 inputs are passed as float values)")
       }
       guard dims.count >= 1 else {
         throw TrigRTError(.shape, "\(source): graph input '\(info.name)' is a scalar; trigrt expects a leading batch dimension")

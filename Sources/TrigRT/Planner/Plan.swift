@@ -20,6 +20,15 @@ enum SlotBinding {
 /// running a step copies, retains and allocates nothing.
 enum Step {
   case dense(DenseFloatStep)
+  case conv(ConvFloatStep)
+  case pool(PoolFloatStep)
+  case transpose(TransposeFloatStep)
+  case pad(PadFloatStep)
+  case gather(GatherFloatStep)
+  case embedding(EmbeddingFloatStep)
+  case reduce(ReduceFloatStep)
+  case minMax(MinMaxFloatStep)
+  case cast(CastFloatStep)
   case binary(BinaryFloatStep)
   case activation(ActivationFloatStep)
   case channelAffine(ChannelAffineFloatStep)
@@ -234,6 +243,10 @@ enum Planner {
       scratchSlot = Int32(bindings.count)
       bindings.append(.scratch)
     }
+    if fixed == nil {   // float mode: Conv's im2col chunks
+      scratchSlot = Int32(bindings.count)
+      bindings.append(.scratch)
+    }
     var infos: [LayerInfo] = []
     for (li, l) in g.layers.enumerated() {
       let ins = l.inputs.map { slot($0) }
@@ -255,7 +268,8 @@ enum Planner {
         infos.append(info)
         continue
       }
-      let (step, info) = try lowerStep(l, ins: ins, out: out, g: g, store: store, source: source, elementSize: elementSize)
+      let (step, info) = try lowerStep(l, ins: ins, out: out, g: g, store: store, source: source, elementSize: elementSize,
+                                       scratch: scratchSlot, scratchBytes: &scratchBytes)
       stepOutputs.append(out)
       stepFormats.append(fixed?.formats[g.root(l.output)])
       steps.append(step)
@@ -301,7 +315,7 @@ enum Planner {
   }
 
   static func lowerStep(_ l: Layer, ins: [Int32], out: Int32, g: LoweredGraph, store: ConstantStore,
-                        source: String, elementSize: Int) throws(TrigRTError) -> (Step, LayerInfo) {
+                        source: String, elementSize: Int, scratch: Int32, scratchBytes: inout Int) throws(TrigRTError) -> (Step, LayerInfo) {
     let outShape = g.values[l.output].shape
     var info = LayerInfo(name: l.name, opTypes: l.opTypes, kind: "", outputShape: outShape, macs: 0, parameterBytes: 0)
     let count = Shapes.count(outShape)
@@ -311,6 +325,60 @@ enum Planner {
       info.macs = d.rowsPerSample * d.inFeatures * d.outFeatures
       info.parameterBytes = (d.weights.count + (d.bias?.count ?? 0)) * 4
       return (.dense(DenseFloatStep(d, x: ins[0], y: out, store: store)), info)
+    case .conv(let c):
+      let dims = c.spatialRank == 1 ? "\(c.kernelW)" : "\(c.kernelH)x\(c.kernelW)"
+      let strides = c.spatialRank == 1 ? "\(c.strideW)" : "\(c.strideH)x\(c.strideW)"
+      info.kind = "conv\(c.spatialRank)d \(dims)" + (c.strideH * c.strideW > 1 ? "/\(strides)" : "") + " \(c.inChannels)→\(c.outChannels)"
+        + (c.group > 1 ? " (\(c.group) groups)" : "") + (c.activation == .identity ? "" : " + \(c.activation.name)")
+      info.macs = count * c.kernelSize
+      info.parameterBytes = (c.weights.count + (c.bias?.count ?? 0)) * 4
+      guard scratch >= 0 else { throw TrigRTError(.internal, "\(source): \(l.name): no scratch region for the convolution") }
+      let step = ConvFloatStep(c, x: ins[0], y: out, scratch: scratch, store: store)
+      scratchBytes = max(scratchBytes, step.scratchBytes)
+      return (.conv(step), info)
+    case .pool(let p):
+      let name = p.kind == .max ? "maxpool" : "averagepool"
+      info.kind = p.global ? "global \(name)" : "\(name) " + (p.spatialRank == 1 ? "\(p.kernelW)" : "\(p.kernelH)x\(p.kernelW)")
+        + (p.strideH * p.strideW > 1 ? "/" + (p.spatialRank == 1 ? "\(p.strideW)" : "\(p.strideH)x\(p.strideW)") : "")
+      info.macs = count * p.kernelH * p.kernelW
+      return (.pool(PoolFloatStep(p, x: ins[0], y: out, store: store)), info)
+    case .transpose(let t):
+      info.kind = "transpose \(t.perm)"
+      return (.transpose(TransposeFloatStep(t, x: ins[0], y: out, store: store)), info)
+    case .pad(let p):
+      info.kind = "pad"
+      return (.pad(PadFloatStep(p, x: ins[0], y: out, store: store)), info)
+    case .gather(let s):
+      info.kind = l.opTypes == ["Gather"] ? "gather" : "resize (nearest)"
+      let src = store.allocate(s.source.count, of: Int32.self)
+      for (i, v) in s.source.enumerated() { src[i] = v }
+      info.parameterBytes = s.source.count * 4
+      return (.gather(GatherFloatStep(x: ins[0], y: out, inCount: s.inCount, outCount: s.source.count, source: UnsafePointer(src))), info)
+    case .embedding(let e):
+      info.kind = "embedding \(e.rows)×\(e.rowSize)"
+      info.parameterBytes = e.table.count * 4
+      return (.embedding(EmbeddingFloatStep(x: ins[0], y: out, indices: e.indices, rows: e.rows, rowSize: e.rowSize,
+                                            table: UnsafePointer(store.store(e.table)))), info)
+    case .reduce(let r):
+      info.kind = r.kind.rawValue.lowercased()
+      info.macs = r.target.count
+      let t = store.allocate(r.target.count, of: Int32.self)
+      for (i, v) in r.target.enumerated() { t[i] = v }
+      let code: UInt8 = r.kind == .sum ? 0 : (r.kind == .mean ? 1 : 2)
+      return (.reduce(ReduceFloatStep(x: ins[0], y: out, kind: code, inCount: r.target.count, outCount: r.outCount,
+                                      target: UnsafePointer(t), divisor: r.divisor)), info)
+    case .minMax(let m):
+      info.kind = m.isMax ? "max" : "min"
+      info.macs = count
+      let va = g.values[l.inputs[0]], vb = g.values[l.inputs[1]]
+      for v in [va, vb] where v.isConstant { info.parameterBytes += v.count * 4 }
+      let b = binaryStep(BinarySpec(op: .add, shape: m.shape), a: ins[0], b: ins[1], y: out, va: va, vb: vb, store: store)
+      return (.minMax(MinMaxFloatStep(b: b, isMax: m.isMax)), info)
+    case .cast(let c):
+      var bits = 0, signed = false
+      if case .integer(let b, let s) = c.mode { bits = b; signed = s }
+      info.kind = bits == 0 ? "cast to bool" : "cast to \(signed ? "" : "u")int\(bits)"
+      return (.cast(CastFloatStep(x: ins[0], y: out, count: count, bits: bits, signed: signed)), info)
     case .binary(let b):
       info.kind = b.op.rawValue.lowercased()
       info.macs = count

@@ -135,7 +135,7 @@ public final class Session: ManagedBuffer<SessionHeader, UInt8> {
   /// Fixed mode: inputs converted into their formats in the staging regions (`load` gives input
   /// i's element e), for run_f64 and traces.
   @inline(__always)
-  func bindFixedInputs(_ qz: UnsafePointer<InputQuantizer>, batch: Int, load: (borrowing InputQuantizer, Int, Int) -> Int64) {
+  func bindFixedInputs(_ qz: UnsafePointer<InputQuantizer>, batch: Int, load: (UnsafePointer<InputQuantizer>, Int, Int) -> Int64) {
     let hp = h
     let plan = hp.pointee.plan
     let arena = hp.pointee.arena, slots = hp.pointee.slots, maxBatch = hp.pointee.maxBatch
@@ -143,11 +143,13 @@ public final class Session: ManagedBuffer<SessionHeader, UInt8> {
       let p = plan.inputPorts[i]
       let stage = (arena + p.staging * maxBatch).assumingMemoryBound(to: Int64.self)
       let n = batch &* p.count
-      if qz[i].float32 {
+      // The quantizer by pointer: `qz[i]` would copy the struct for every element.
+      let q = qz + i
+      if q.pointee.float32 {
         let f = UnsafeMutableRawPointer(stage).assumingMemoryBound(to: Float.self)
-        for e in 0..<n { f[e] = Float(bitPattern: UInt32(truncatingIfNeeded: load(qz[i], i, e))) }
+        for e in 0..<n { f[e] = Float(bitPattern: UInt32(truncatingIfNeeded: load(q, i, e))) }
       } else {
-        for e in 0..<n { stage[e] = load(qz[i], i, e) }
+        for e in 0..<n { stage[e] = load(q, i, e) }
       }
       slots[Int(p.slot)] = UnsafeMutableRawPointer(stage)
     }
@@ -184,7 +186,7 @@ public final class Session: ManagedBuffer<SessionHeader, UInt8> {
   }
 
   @inline(__always)
-  func readFixedOutputs(_ cv: UnsafePointer<OutputConverter>, batch: Int, store: (borrowing OutputConverter, Int, Int, Int64) -> Void) {
+  func readFixedOutputs(_ cv: UnsafePointer<OutputConverter>, batch: Int, store: (UnsafePointer<OutputConverter>, Int, Int, Int64) -> Void) {
     let hp = h
     let plan = hp.pointee.plan
     let arena = hp.pointee.arena, maxBatch = hp.pointee.maxBatch
@@ -192,11 +194,12 @@ public final class Session: ManagedBuffer<SessionHeader, UInt8> {
       let p = plan.outputPorts[j]
       let stage = (arena + p.staging * maxBatch).assumingMemoryBound(to: Int64.self)
       let n = batch &* p.count
-      if cv[j].float32 {
+      let c = cv + j
+      if c.pointee.float32 {
         let f = UnsafeRawPointer(stage).assumingMemoryBound(to: Float.self)
-        for e in 0..<n { store(cv[j], j, e, Int64(f[e].bitPattern)) }
+        for e in 0..<n { store(c, j, e, Int64(f[e].bitPattern)) }
       } else {
-        for e in 0..<n { store(cv[j], j, e, stage[e]) }
+        for e in 0..<n { store(c, j, e, stage[e]) }
       }
     }
   }
@@ -211,7 +214,7 @@ public final class Session: ManagedBuffer<SessionHeader, UInt8> {
       bindFixedInputs(qz, batch: batch, inputs!)
       bindStagedOutputs()
       execute(batch)
-      readFixedOutputs(cv, batch: batch, store: { c, j, e, raw in outputs![j]![e] = c.float(raw) })
+      readFixedOutputs(cv, batch: batch, store: { c, j, e, raw in outputs![j]![e] = c.pointee.float(raw) })
       return nil
     }
     let slots = hp.pointee.slots
@@ -229,10 +232,10 @@ public final class Session: ManagedBuffer<SessionHeader, UInt8> {
     let hp = h
     let plan = hp.pointee.plan
     if let qz = plan.quantizers, let cv = plan.converters {
-      bindFixedInputs(qz, batch: batch, load: { q, i, e in q.quantize(inputs![i]![e]) })
+      bindFixedInputs(qz, batch: batch, load: { q, i, e in q.pointee.quantize(inputs![i]![e]) })
       bindStagedOutputs()
       execute(batch)
-      readFixedOutputs(cv, batch: batch, store: { c, j, e, raw in outputs![j]![e] = c.double(raw) })
+      readFixedOutputs(cv, batch: batch, store: { c, j, e, raw in outputs![j]![e] = c.pointee.double(raw) })
       return nil
     }
     let arena = hp.pointee.arena, slots = hp.pointee.slots, maxBatch = hp.pointee.maxBatch
@@ -273,7 +276,7 @@ public final class Session: ManagedBuffer<SessionHeader, UInt8> {
     guard let qz = plan.quantizers else { return .nullSession }
     guard batch >= 1, batch <= hp.pointee.maxBatch else { return .batch(batch, max: hp.pointee.maxBatch) }
     let slots = hp.pointee.slots
-    bindFixedInputs(qz, batch: batch, load: { q, i, e in q.quantize(inputs[i][e]) })
+    bindFixedInputs(qz, batch: batch, load: { q, i, e in q.pointee.quantize(inputs[i][e]) })
     bindStagedOutputs()
     for i in 0..<plan.steps.count {
       Executor.runStep(plan.steps, i, UnsafePointer(slots), batch: batch, stats: hp.pointee.stats)
@@ -328,6 +331,15 @@ enum Executor {
       case .quantizeFixed(let s): QuantFixedKernel.quantize(s, slots, batch: batch)
       case .toFloat(let s): QuantFixedKernel.toFloat(s, slots, batch: batch)
       case .dense(let s): DenseKernel.run(s, slots, batch: batch)
+      case .conv(let s): ConvKernel.run(s, slots, batch: batch)
+      case .pool(let s): PoolKernel.run(s, slots, batch: batch)
+      case .transpose(let s): TransposeKernel.run(s, slots, batch: batch)
+      case .pad(let s): PadKernel.run(s, slots, batch: batch)
+      case .gather(let s): GatherKernel.run(s, slots, batch: batch)
+      case .embedding(let s): EmbeddingKernel.run(s, slots, batch: batch)
+      case .reduce(let s): ReduceKernel.run(s, slots, batch: batch)
+      case .minMax(let s): MinMaxKernel.run(s, slots, batch: batch)
+      case .cast(let s): CastKernel.run(s, slots, batch: batch)
       case .binary(let s): BinaryKernel.run(s, slots, batch: batch)
       case .activation(let s): ActivationKernel.run(s, slots, batch: batch)
       case .channelAffine(let s): ChannelAffineKernel.run(s, slots, batch: batch)
