@@ -3,7 +3,7 @@
 #
 #   make            release build: libtrigrt.so (static Swift runtime, trigrt_* exports only) + CLI
 #   make demo       build, run the zoo through the CLI, print batch-1 latency per model
-#   make test       swift test, C/C++ consumer + allocation + thread tests, Python-side checks
+#   make test       swift test, C/C++ consumer + allocation + thread tests, the CMake / pkg-config examples, Python package
 #   make bench      trigrt next to its peers on every zoo model, float and fixed → Benchmarks/RESULTS.md + plots
 #   make bench-micro   Swift kernel micro-benchmarks (ordo-one/benchmark; Benchmarks/Micro)
 #   make bench-profile instruction counts per call under callgrind → Benchmarks/results/profile.md
@@ -19,13 +19,17 @@ PY := $(VENV)/bin/python
 DIST := $(ROOT)/.build-dist
 LIB := $(DIST)/release/libtrigrt.so
 CLI := $(DIST)/release/trigrt-cli
-APT_PACKAGES := libopenblas-dev libprotobuf-c-dev protobuf-c-compiler g++ make python3-venv python3-pip qemu-user
+APT_PACKAGES := libopenblas-dev libprotobuf-c-dev protobuf-c-compiler g++ make python3-venv python3-pip qemu-user cmake pkgconf
 # make bench embeds the Python interpreter (ONNX Runtime's Python API) in its C++ driver; bench-profile runs callgrind
 BENCH_APT_PACKAGES := python3-dev valgrind
+# The version is written once, in include/trigrt.h: libtrigrt.so.X.Y.Z with SONAME libtrigrt.so.X.
+VERSION := $(shell sed -n 's/^\#define TRIGRT_VERSION "\(.*\)"/\1/p' include/trigrt.h)
+MAJOR := $(firstword $(subst ., ,$(VERSION)))
+ABI := $(shell sed -n 's/^\#define TRIGRT_ABI_VERSION \([0-9]*\)/\1/p' include/trigrt.h)
 ZOO := deepcsv jet_tagger tracknn
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps apt-deps py-deps build prefix demo test swift-test oracle-test consumer-test python-test firmware-test bench-cli-test bench bench-cnn bench-micro bench-profile install clean \
+.PHONY: all deps apt-deps py-deps build prefix demo test swift-test oracle-test consumer-test examples-test python-test docs-test firmware-test bench-cli-test python-overhead bench bench-cnn bench-micro bench-profile install clean \
   fuzz fuzz-build fuzz-short sanitize
 
 all: build
@@ -58,7 +62,7 @@ demo: deps build
 	  $(CLI) bench Models/$$m.onnx --batch 1 --iterations 100000 || exit 1; \
 	done
 
-test: deps build swift-test oracle-test consumer-test fuzz-short python-test firmware-test bench-cli-test
+test: deps build swift-test oracle-test consumer-test examples-test fuzz-short python-test docs-test firmware-test bench-cli-test
 	@echo "make test: all passed"
 
 swift-test:
@@ -108,16 +112,30 @@ sanitize: apt-deps
 	swift build --scratch-path $(ROOT)/.build-tsan --sanitize=thread --product trigrt
 	Tests/Consumers/sanitize.sh $(ROOT)/.build-asan/debug $(ROOT)/.build-tsan/debug
 
+# bindings/cpp (CMake, find_package) and bindings/c (pkg-config) built against the installed tree
+# and run on the zoo and a fixed-mode golden set; the layout, SONAME links and version checks.
+examples-test: apt-deps prefix
+	Tests/Consumers/examples.sh $(DIST)/prefix $(DIST)/examples
+
 prefix: build
 	@$(MAKE) --no-print-directory install PREFIX=$(DIST)/prefix >/dev/null
 
 python-test: py-deps prefix
 	$(PY) Models/generate.py --check
-	TRIGRT_LIBRARY=$(DIST)/prefix/lib/libtrigrt.so $(PY) -m pytest -q bindings/python/tests firmware-sim/tests
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps --force-reinstall ./bindings/python
+	TRIGRT_TEST_INSTALLED=1 TRIGRT_LIBRARY=$(DIST)/prefix/lib/libtrigrt.so $(PY) -m pytest -q bindings/python/tests firmware-sim/tests
 	@for m in $(ZOO); do \
 	  $(CLI) run Models/$$m.onnx --input Models/$$m.inputs.npy --output $(DIST)/cli-$$m.npy --batch 32 >/dev/null && \
 	  $(PY) scripts/compare_npy.py $(DIST)/cli-$$m.npy Models/$$m.outputs.npy --atol 1e-5 || exit 1; \
 	done
+
+# docs/c-api.md is what scripts/gen-c-api-doc.py makes of include/trigrt.h.
+docs-test:
+	python3 scripts/gen-c-api-doc.py --check
+
+# Per-call time at batch 1 from Python: trigrt's package against ONNX Runtime's Python API, interleaved.
+python-overhead: py-deps prefix
+	TRIGRT_LIBRARY=$(DIST)/prefix/lib/libtrigrt.so PYTHONPATH=bindings/python/src $(PY) bindings/python/benchmarks/overhead.py --json $(DIST)/python-overhead.json
 
 # trigrt's fixed mode against hls4ml 1.3.0's C simulation, bit for bit, on every golden set
 # (10,000 rows each) and the QONNX models against qonnx; then the goldens themselves are
@@ -155,13 +173,19 @@ bench-profile: deps prefix
 	$(PY) Benchmarks/profile.py $(DIST)
 
 install: build
-	install -d $(PREFIX)/lib $(PREFIX)/include $(PREFIX)/bin
-	install -m 755 $(LIB) $(PREFIX)/lib/libtrigrt.so.0
-	strip --strip-unneeded $(PREFIX)/lib/libtrigrt.so.0
-	ln -sf libtrigrt.so.0 $(PREFIX)/lib/libtrigrt.so
+	@[ -n "$(VERSION)" ] && [ -n "$(MAJOR)" ] && [ -n "$(ABI)" ] || { echo "cannot read the version macros of include/trigrt.h"; exit 1; }
+	install -d $(PREFIX)/lib $(PREFIX)/include $(PREFIX)/bin $(PREFIX)/lib/cmake/trigrt $(PREFIX)/lib/pkgconfig
+	install -m 755 $(LIB) $(PREFIX)/lib/libtrigrt.so.$(VERSION)
+	strip --strip-unneeded $(PREFIX)/lib/libtrigrt.so.$(VERSION)
+	ln -sfn libtrigrt.so.$(VERSION) $(PREFIX)/lib/libtrigrt.so.$(MAJOR)
+	ln -sfn libtrigrt.so.$(MAJOR) $(PREFIX)/lib/libtrigrt.so
 	install -m 644 include/trigrt.h include/trigrt.hpp $(PREFIX)/include/
 	install -m 755 $(CLI) $(PREFIX)/bin/trigrt
 	strip $(PREFIX)/bin/trigrt
+	for f in trigrtConfig.cmake trigrtConfigVersion.cmake; do \
+	  sed -e 's/@VERSION@/$(VERSION)/g' -e 's/@MAJOR@/$(MAJOR)/g' -e 's/@ABI@/$(ABI)/g' bindings/cmake/$$f.in > $(PREFIX)/lib/cmake/trigrt/$$f; \
+	done
+	sed -e 's/@VERSION@/$(VERSION)/g' bindings/cmake/trigrt.pc.in > $(PREFIX)/lib/pkgconfig/trigrt.pc
 
 clean:
 	rm -rf .build $(DIST)

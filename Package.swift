@@ -1,17 +1,29 @@
 // swift-tools-version:6.0
 import PackageDescription
+import Foundation
 
 // TRIGRT_DIST=1 builds the distributable libtrigrt.so: Swift stdlib linked statically, protobuf-c
-// linked statically, only trigrt_* exported (trigrt.map), SONAME libtrigrt.so.0. These linker flags
+// linked statically, only trigrt_* exported (trigrt.map), SONAME libtrigrt.so.MAJOR from
+// include/trigrt.h's TRIGRT_VERSION_MAJOR (`make install` names the file .so.MAJOR.MINOR.PATCH
+// from the same macros and adds the .so.MAJOR and .so links). These linker flags
 // would also reach the test bundle and break `swift test`, so they are gated (SWIFT-NOTES P11).
 let dist = Context.environment["TRIGRT_DIST"] == "1"
+/// TRIGRT_VERSION_MAJOR of include/trigrt.h (the header is the one place the version is written).
+func headerMajorVersion() -> String {
+  let header = Context.packageDirectory + "/include/trigrt.h"
+  guard let text = try? String(contentsOfFile: header, encoding: .utf8),
+        let line = text.split(separator: "\n").first(where: { $0.hasPrefix("#define TRIGRT_VERSION_MAJOR ") }),
+        let major = line.split(separator: " ").last, Int(major) != nil
+  else { fatalError("cannot read TRIGRT_VERSION_MAJOR from \(header)") }
+  return String(major)
+}
 // AVX2 + FMA baseline. `-Xcc -march=x86-64-v3` also sets Swift's codegen features (SWIFT-NOTES P1);
 // without it every SIMD FMA becomes an `fmaf` libcall, 24-50x slower.
 let isa: [String] = ["-Xcc", "-march=x86-64-v3"]
 let distLink: [LinkerSetting] = dist ? [.unsafeFlags([
   "-static-stdlib",
   "-Xlinker", "--version-script=\(Context.packageDirectory)/trigrt.map",
-  "-Xlinker", "-soname=libtrigrt.so.0",
+  "-Xlinker", "-soname=libtrigrt.so.\(headerMajorVersion())",
   "-no-toolchain-stdlib-rpath",
 ])] : []
 
@@ -42,7 +54,7 @@ let package = Package(
       name: "TrigRT", dependencies: ["FixedPoint", "CONNX", "CBLAS", "CSupport"], path: "Sources/TrigRT",
       swiftSettings: [.unsafeFlags(isa)]),
     .target(
-      name: "TrigRTCABI", dependencies: ["TrigRT", "CTrigRTHeader", "CEntry"], path: "Sources/CABI",
+      name: "TrigRTCABI", dependencies: ["TrigRT", "TrigRTTools", "CTrigRTHeader", "CEntry"], path: "Sources/CABI",
       linkerSettings: distLink),
     // .npy I/O and timing helpers shared by the CLI and the tests (not part of libtrigrt).
     .target(name: "TrigRTTools", dependencies: ["TrigRT"], path: "Sources/Tools"),

@@ -343,6 +343,33 @@ void trigrt_session_reset_report(trigrt_session *session);
  * last reset (they convert as ap_fixed converts NaN; see trigrt_session_run). 0 for NULL. */
 uint64_t trigrt_session_report_nan_inputs(const trigrt_session *session);
 
+/* ---- Tools: the model's description and a per-layer trace ----------------------------------
+ * For inspection and validation tools (trigrt inspect / trace, the Python binding's
+ * Model.inspect() and Model.trace()). Unlike run, these allocate; do not call them on a hot path. */
+
+/* The description `trigrt inspect --json` prints, as one JSON object: model, mode, inputs,
+ * outputs (name, shape, size), layers (index, name, class, kind, shape, macs, parameter_bytes,
+ * types: every resolved ap_fixed type of the layer in fixed mode, constants, notes), totals,
+ * arena sizes and warnings (every known-hls4ml-trap and note of every layer: layer, name,
+ * severity "trap" | "note" | "info", message).
+ * Writes at most size - 1 bytes and a NUL to buf (nothing when buf is NULL or size is 0) and
+ * returns the length of the whole document without the NUL: call once with NULL to size the
+ * buffer. 0 if model is NULL. Thread-safe. */
+size_t trigrt_model_describe_json(const trigrt_model *model, char *buf, size_t size);
+
+/* Receives one layer's output for every row of a traced call: `count` = batch * the layer's
+ * per-sample size values, row after row, exact (raw integer * 2^-F). Valid during the call only. */
+typedef void (*trigrt_trace_callback)(void *user, int32_t layer, const double *values, size_t count);
+
+/* Fixed mode: runs `batch` rows of double inputs (as trigrt_session_run_f64) step by step and calls
+ * `callback(user, layer, values, count)` once per layer, in the order of trigrt inspect's listing,
+ * with that layer's outputs. While the session's report is on (trigrt_session_set_report) the
+ * counters accumulate as in a run. Returns TRIGRT_OK, TRIGRT_E_INVALID_ARGUMENT (NULL session,
+ * inputs, element or callback; a float-mode model), TRIGRT_E_BATCH (batch 0 or > max_batch).
+ * Allocates; same threading rule as run. */
+trigrt_status trigrt_session_trace_f64(trigrt_session *session, const double *const *inputs, uint32_t batch,
+                                       trigrt_trace_callback callback, void *user, trigrt_error *err);
+
 /* Static English text for a status ("ok", "invalid argument", ...); never NULL. */
 const char *trigrt_status_string(trigrt_status status);
 

@@ -11,7 +11,7 @@ struct TrigRTCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "trigrt",
     abstract: "Inspect, run and time ONNX / QONNX models with trigrt.",
-    subcommands: [Inspect.self, Run.self, Bench.self, Trace.self, Testbench.self])
+    subcommands: [Inspect.self, Run.self, Bench.self, Trace.self, Testbench.self, ConvertConfig.self])
 }
 
 struct ModelOptions: ParsableArguments {
@@ -53,13 +53,7 @@ struct Inspect: ParsableCommand {
   func run() throws {
     let m = try options.load()
     if json {
-      print(JSON.object([
-        ("model", .string(m.source)), ("mode", .string(m.mode == .fixed ? "fixed" : "float")),
-        ("inputs", .array(m.inputs.map { .object([("name", .string($0.name)), ("shape", .array($0.shape.map { .int($0) }))]) })),
-        ("outputs", .array(m.outputs.map { .object([("name", .string($0.name)), ("shape", .array($0.shape.map { .int($0) }))]) })),
-        ("layers", .array(m.layers.enumerated().map { (i, l) in layerJSON(i, l) })),
-        ("arena_bytes_batch1", .int(m.arenaBytes(maxBatch: 1) ?? 0)),
-      ]).text)
+      print(describeModel(m).text)
       return
     }
     print("model   \(m.source)")
@@ -72,18 +66,16 @@ struct Inspect: ParsableCommand {
     for (i, l) in m.layers.enumerated() {
       print(pad("\(i)", 4) + pad(l.name, 36) + " " + pad(l.opTypes.joined(separator: "+"), 26) + pad(l.kind, 30)
             + pad(shapeText(l.outputShape), 18) + pad("\(l.macs)", 10) + "\(l.parameterBytes) B")
-      if m.mode == .fixed {
-        let order = ["input", "weight", "bias", "scale", "accum", "table", "exp_table", "inv_table", "inv_inp", "inp_norm", "param", "result"]
-        let types = order.compactMap { k in l.formats[k].map { "\(k) \($0)" } }
-        if !types.isEmpty { print("      " + types.joined(separator: ", ")) }
-        for n in l.notes { print("      " + n) }
-      }
       macs += l.macs
       params += l.parameterBytes
     }
     print("")
     print("total   \(m.layers.count) layers, \(macs) MACs per sample, \(params) parameter bytes (\(m.constantBytes) packed)")
     print("arena   \(m.arenaBytes(maxBatch: 1) ?? 0) bytes at batch 1, \(m.arenaBytes(maxBatch: 256) ?? 0) bytes at max_batch 256")
+    if m.mode == .fixed {
+      print("")
+      printTypeTable(m)
+    }
   }
 }
 
@@ -99,6 +91,9 @@ struct Run: ParsableCommand {
 
   @Option(name: .long, help: "Rows per call (the session's max_batch).")
   var batch: Int = 64
+
+  @Flag(name: .long, help: "Machine-readable output: what was written.")
+  var json = false
 
   func run() throws {
     let m = try options.load()
@@ -143,10 +138,22 @@ struct Run: ParsableCommand {
       }
       r += n
     }
+    var written: [JSONValue] = []
     for (j, path) in output.enumerated() {
       let a = NPYArray(shape: [rows] + m.outputs[j].shape, values: results[j], descr: m.mode == .fixed ? "<f8" : "<f4")
       try a.write(path)
-      print("wrote \(path): \(rows) rows of '\(m.outputs[j].name)' \(shapeText(m.outputs[j].shape))")
+      if json {
+        written.append(.object([("name", .string(m.outputs[j].name)), ("path", .string(path)),
+                                ("shape", .array(([rows] + m.outputs[j].shape).map { .int($0) })),
+                                ("dtype", .string(m.mode == .fixed ? "float64" : "float32"))]))
+      } else {
+        print("wrote \(path): \(rows) rows of '\(m.outputs[j].name)' \(shapeText(m.outputs[j].shape))")
+      }
+    }
+    if json {
+      print(JSONValue.object([("model", .string(m.source)), ("mode", .string(m.mode == .fixed ? "fixed" : "float")),
+                              ("rows", .int(rows)), ("batch", .int(session.maxBatch)),
+                              ("inputs", .array(input.map { .string($0) })), ("outputs", .array(written))]).text)
     }
   }
 }
@@ -215,14 +222,6 @@ indirect enum JSON {
 
 extension String {
   func leftPadded(_ n: Int) -> String { count >= n ? self : String(repeating: "0", count: n - count) + self }
-}
-
-func layerJSON(_ i: Int, _ l: LayerInfo) -> JSON {
-  .object([("index", .int(i)), ("name", .string(l.name)), ("class", .string(l.opTypes.joined(separator: "+"))), ("kind", .string(l.kind)),
-           ("shape", .array(l.outputShape.map { .int($0) })), ("macs", .int(l.macs)), ("parameter_bytes", .int(l.parameterBytes)),
-           ("types", .object(l.formats.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),
-           ("constants", .object(l.constants.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),
-           ("notes", .array(l.notes.map { .string($0) }))])
 }
 
 /// Reads the rows of each model input from .npy files (checked against the model's shapes).
@@ -451,6 +450,9 @@ struct Testbench: ParsableCommand {
   @Option(name: .long, help: "Write tb_data/<layer>_output.log for this layer (hls4ml names); repeat, or 'all'.")
   var trace: [String] = []
 
+  @Flag(name: .long, help: "Machine-readable output: the files written.")
+  var json = false
+
   func run() throws {
     var opts = options
     opts.fixed = true
@@ -513,7 +515,10 @@ struct Testbench: ParsableCommand {
     for name in wanted where !m.layers.contains(where: { $0.name == name }) {
       throw ValidationError("--trace \(name): no such layer (layers: \(m.layers.map(\.name).joined(separator: ", ")))")
     }
+    var files = ["tb_input_features.dat", "tb_input_features.raw.dat", "tb_output_predictions.dat", "tb_output_predictions.raw.dat"]
     for (i, l) in m.layers.enumerated() where wanted.contains(l.name) {
+      files.append("\(l.name)_output.log")
+      if raws[i] != nil { files.append("\(l.name)_output.raw.log") }
       let n = l.outputShape.reduce(1, *)
       var lines: [String] = [], rawLines: [String] = []
       for r in 0..<rows {
@@ -522,6 +527,11 @@ struct Testbench: ParsableCommand {
       }
       try write(dir + "/\(l.name)_output.log", lines)
       if raws[i] != nil { try write(dir + "/\(l.name)_output.raw.log", rawLines) }
+    }
+    if json {
+      print(JSONValue.object([("model", .string(m.source)), ("rows", .int(rows)), ("dir", .string(dir)),
+                              ("files", .array(files.map { .string(dir + "/" + $0) }))]).text)
+      return
     }
     print("wrote \(dir): tb_input_features.dat, tb_output_predictions.dat (\(rows) rows) and their .raw.dat variants" +
           (wanted.isEmpty ? "" : ", \(wanted.count) layer log(s)"))

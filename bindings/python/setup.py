@@ -1,11 +1,15 @@
-"""Build hook: bundle libtrigrt into the package when TRIGRT_LIBRARY is set at build time.
+"""Build hook: bundle libtrigrt into the package when TRIGRT_LIBRARY is set at build time, else
+record the `make install` prefix it finds.
 
     TRIGRT_LIBRARY=/path/to/prefix/lib/libtrigrt.so pip install ./bindings/python
 
 copies that file (symlinks resolved) to trigrt/libtrigrt.so inside the installed package, where
 trigrt finds it at run time without any environment variable; the wheel is then tagged for this
 platform. Without TRIGRT_LIBRARY the package is pure Python and finds the library at run time
-($TRIGRT_LIBRARY, ctypes.util.find_library, the loader path). All metadata is in pyproject.toml.
+($TRIGRT_LIBRARY, prefix lib directories, ctypes.util.find_library, the loader path); the prefix
+it records in trigrt/_install.py (tried at run time after $TRIGRT_PREFIX) is $TRIGRT_PREFIX if
+set at build time, else the repository's own `make prefix` tree (.build-dist/prefix) if it holds
+the library. All metadata is in pyproject.toml.
 """
 
 import os
@@ -27,9 +31,26 @@ def _library_to_bundle():
     return path
 
 
+_HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _prefix_to_record():
+    env = os.environ.get("TRIGRT_PREFIX")
+    if env:
+        return os.path.abspath(env)
+    repo_prefix = os.path.join(os.path.dirname(os.path.dirname(_HERE)), ".build-dist", "prefix")
+    if os.path.exists(os.path.join(repo_prefix, "lib", "libtrigrt.so.0")):
+        return repo_prefix
+    return None
+
+
 class BuildPy(build_py):
     def run(self):
         super().run()
+        prefix = _prefix_to_record()
+        with open(os.path.join(self.build_lib, "trigrt", "_install.py"), "w") as f:
+            f.write('"""Written by setup.py when the package was built: the trigrt install prefix it found."""\n')
+            f.write(f"PREFIX = {prefix!r}\n")
         lib = _library_to_bundle()
         if lib:
             dest = os.path.join(self.build_lib, "trigrt", "libtrigrt.so")

@@ -1,6 +1,7 @@
 """Shared setup of the binding's tests.
 
-The tests import the package from this source tree (bindings/python/src) and load the library
+The tests import the package from this source tree (bindings/python/src), or with
+TRIGRT_TEST_INSTALLED=1 the installed one (`make python-test` pip-installs it into .venv), and load the library
 named by $TRIGRT_LIBRARY; without it they look for the repository's own build
 (.build-dist/prefix/lib/libtrigrt.so, then .build-dist/release/libtrigrt.so) and stop with a
 clear message if there is none.
@@ -20,7 +21,9 @@ REPO = os.path.dirname(os.path.dirname(BINDING))
 MODELS = os.path.join(REPO, "Models")
 ZOO = ["deepcsv", "jet_tagger", "tracknn"]
 
-sys.path.insert(0, SRC)
+# TRIGRT_TEST_INSTALLED=1 (make python-test): test the package pip installed, not this tree.
+if os.environ.get("TRIGRT_TEST_INSTALLED") != "1":
+    sys.path.insert(0, SRC)
 
 
 def _find_library() -> str | None:

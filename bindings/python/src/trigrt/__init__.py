@@ -2,9 +2,12 @@
 
     import numpy as np, trigrt
 
-    with trigrt.Model("Models/jet_tagger.onnx") as model:        # mode="fixed", precision="cfg.yml"
+    with trigrt.Model("Models/jet_tagger.onnx") as model:        # fixed=True, precision="cfg.yml"
         session = model.session(max_batch=64)                   # one per thread
         y = session.run(np.load("Models/jet_tagger.inputs.npy"))  # (rows, 5) float32
+        y = model.run(x)                                        # the same through a per-thread session
+        model.inspect()                                         # trigrt inspect --json as a dict
+        # fixed mode: model.trace(x) -> per-layer float64 arrays + overflow counts
 
 float32 inputs go through trigrt_session_run, float64 through trigrt_session_run_f64 — in fixed
 mode the float64 path is exact and is the one to use for bit-exact comparisons with firmware.
@@ -16,20 +19,20 @@ $TRIGRT_LIBRARY, a copy bundled in this package, ctypes.util.find_library, the l
 
 from __future__ import annotations
 
-from ._errors import (BatchError, Error, InternalError, InvalidArgumentError, IOError, MalformedModelError,
-                      OutOfMemoryError, PrecisionConfigError, ShapeError, Status, UnsupportedCPUError,
+from ._errors import (BatchError, Error, InternalError, InvalidArgumentError, IOError, LimitError, MalformedModelError,
+                      MisuseError, OutOfMemoryError, PrecisionConfigError, ShapeError, Status, UnsupportedCPUError,
                       UnsupportedError, status_name)
 from ._lib import ABI_VERSION, LibraryError, library_path, load_library
 from ._lib import lib as _c
-from ._model import MODEL_RUN_MAX_BATCH, BoundRun, LayerReport, Model, Session, TensorInfo
+from ._model import MODEL_RUN_MAX_BATCH, BoundRun, LayerReport, Model, Session, TensorInfo, Trace, TraceLayer
 
 __version__ = "0.1.0"
 
 __all__ = [
     "ABI_VERSION", "BatchError", "BoundRun", "Error", "IOError", "InternalError", "InvalidArgumentError", "LayerReport",
-    "LibraryError",
+    "LibraryError", "LimitError", "MisuseError",
     "MODEL_RUN_MAX_BATCH", "MalformedModelError", "Model", "OutOfMemoryError", "PrecisionConfigError", "Session",
-    "ShapeError", "Status", "TensorInfo", "UnsupportedCPUError", "UnsupportedError", "abi_version", "library_path",
+    "ShapeError", "Status", "TensorInfo", "Trace", "TraceLayer", "UnsupportedCPUError", "UnsupportedError", "abi_version", "library_path",
     "load_library", "status_name", "version", "version_number",
 ]
 

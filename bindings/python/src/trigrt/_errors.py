@@ -21,6 +21,8 @@ class Status(enum.IntEnum):
     OUT_OF_MEMORY = 8
     PRECISION_CONFIG = 9
     INTERNAL = 10
+    LIMIT = 11
+    MISUSE = 12
 
 
 def status_name(status: int) -> str:
@@ -94,6 +96,16 @@ class PrecisionConfigError(Error):
 
 class InternalError(Error):
     STATUS = Status.INTERNAL
+
+
+class LimitError(Error):
+    """A documented limit (trigrt_options caps, tensor/attribute/nesting caps) was exceeded."""
+    STATUS = Status.LIMIT
+
+
+class MisuseError(Error):
+    """A dead or wrong handle, or (debug builds) one session run from two threads at once."""
+    STATUS = Status.MISUSE
 
 
 _BY_STATUS = {cls.STATUS: cls for cls in Error.__subclasses__()}

@@ -18,6 +18,8 @@ from ctypes import (POINTER, Structure, c_char, c_char_p, c_double, c_int32, c_i
 ABI_VERSION = 1
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+#: The X of the library's SONAME libtrigrt.so.X (TRIGRT_VERSION_MAJOR).
+ABI_SONAME_MAJOR = 0
 
 
 class LibraryError(OSError):
@@ -109,7 +111,13 @@ _OPTIONAL_PROTOTYPES = {
     "trigrt_session_report_count": (c_int32, [c_void_p]),
     "trigrt_session_report": (c_int32, [c_void_p, c_int32, POINTER(TrigrtLayerReport), POINTER(TrigrtError)]),
     "trigrt_session_reset_report": (None, [c_void_p]),
+    "trigrt_model_describe_json": (c_size_t, [c_void_p, c_char_p, c_size_t]),
+    "trigrt_session_trace_f64": (c_int32, [c_void_p, POINTER(c_void_p), c_uint32, c_void_p, c_void_p,
+                                           POINTER(TrigrtError)]),
 }
+
+#: void (*trigrt_trace_callback)(void *user, int32_t layer, const double *values, size_t count)
+TRACE_CALLBACK = ctypes.CFUNCTYPE(None, c_void_p, c_int32, POINTER(c_double), c_size_t)
 
 
 # --- finding the library -------------------------------------------------------------------------
@@ -161,24 +169,49 @@ def _open(path: str) -> ctypes.CDLL:
     return lib
 
 
+def _prefix_dirs() -> list[tuple[str, str]]:
+    """The lib directories of install prefixes, in order: $TRIGRT_PREFIX, the prefix recorded when
+    the package was installed (the `make install` tree pip found), the Python prefix, /usr/local."""
+    dirs = []
+    env = os.environ.get("TRIGRT_PREFIX")
+    if env:
+        dirs.append(("$TRIGRT_PREFIX", os.path.join(os.path.abspath(env), "lib")))
+    try:
+        from ._install import PREFIX as recorded  # written by setup.py at install time
+    except ImportError:
+        recorded = None
+    if recorded:
+        dirs.append(("the prefix found at install time", os.path.join(recorded, "lib")))
+    import sys
+    dirs.append(("the Python prefix", os.path.join(sys.prefix, "lib")))
+    dirs.append(("/usr/local", "/usr/local/lib"))
+    return dirs
+
+
 def _search() -> tuple[ctypes.CDLL, str]:
     """The default search (see load_library). A file that loads but is wrong stops it."""
     env = os.environ.get("TRIGRT_LIBRARY")
+    tried = []
     if env:
         candidates = [("$TRIGRT_LIBRARY", os.path.abspath(env))]
     else:
-        candidates = [("bundled in the package", p) for p in _bundled()]
+        tried.append("  $TRIGRT_LIBRARY: not set")
+        candidates = []
+        for how, d in _prefix_dirs():
+            path = os.path.join(d, f"libtrigrt.so.{ABI_SONAME_MAJOR}")
+            if os.path.exists(path):
+                candidates.append((how, path))
+            else:
+                tried.append(f"  {how}: no {path}")
+        candidates += [("bundled in the package", p) for p in _bundled()]
+        if not _bundled():
+            tried.append(f"  bundled in the package: no libtrigrt.so* in {_PACKAGE_DIR}")
         found = ctypes.util.find_library("trigrt")
         if found:
             candidates.append(('ctypes.util.find_library("trigrt")', found))
-        candidates += [("default loader path", "libtrigrt.so.0"), ("default loader path", "libtrigrt.so")]
-    tried = []
-    if not env:
-        tried.append("  $TRIGRT_LIBRARY: not set")
-        if not _bundled():
-            tried.append(f"  bundled in the package: no libtrigrt.so* in {_PACKAGE_DIR}")
-        if not ctypes.util.find_library("trigrt"):
+        else:
             tried.append('  ctypes.util.find_library("trigrt"): nothing found')
+        candidates += [("default loader path", f"libtrigrt.so.{ABI_SONAME_MAJOR}"), ("default loader path", "libtrigrt.so")]
     for how, path in candidates:
         try:
             return _open(path), path
@@ -188,9 +221,10 @@ def _search() -> tuple[ctypes.CDLL, str]:
             tried.append(f"  {how}: {e}")
     raise LibraryError(
         "libtrigrt not found. Tried, in order:\n" + "\n".join(tried) +
-        "\nPass the path to trigrt.load_library(path), set TRIGRT_LIBRARY=/path/to/libtrigrt.so, "
-        "install the package with TRIGRT_LIBRARY set (that bundles the library), or put libtrigrt.so.0 "
-        "on the loader path (LD_LIBRARY_PATH, ldconfig).")
+        "\nPass the path to trigrt.load_library(path), set TRIGRT_LIBRARY=/path/to/libtrigrt.so or "
+        "TRIGRT_PREFIX=<make install prefix>, install the package after `make install` (pip records the prefix "
+        "it finds) or with TRIGRT_LIBRARY set (that bundles the library), or put libtrigrt.so.0 on the loader "
+        "path (LD_LIBRARY_PATH, ldconfig).")
 
 
 def load_library(path: str | os.PathLike | None = None) -> str:
@@ -198,7 +232,9 @@ def load_library(path: str | os.PathLike | None = None) -> str:
 
     With `path`, exactly that file is loaded. Without it, the first of these that loads wins:
     the file named by the environment variable TRIGRT_LIBRARY (if set, nothing else is tried);
-    a libtrigrt.so* bundled in the package directory; ctypes.util.find_library("trigrt");
+    libtrigrt.so.0 in the lib directory of a prefix: $TRIGRT_PREFIX, the `make install` prefix
+    recorded when the package was installed, sys.prefix, /usr/local; a libtrigrt.so* bundled in
+    the package directory; ctypes.util.find_library("trigrt");
     "libtrigrt.so.0" and "libtrigrt.so" through the dynamic loader's default search
     (LD_LIBRARY_PATH, ld.so.cache, ...). Raises LibraryError naming everything tried, or the
     file that loaded but has another ABI version.

@@ -127,11 +127,12 @@ def _check_max_batch(max_batch: Any) -> int:
 class Model:
     """A loaded, validated and planned ONNX / QONNX model (trigrt_model).
 
-    Model(path_or_bytes, mode="float", precision=None)
+    Model(path_or_bytes, fixed=False, precision=None)
 
     - `path_or_bytes`: a file name (str or os.PathLike) or the model's bytes (bytes, bytearray,
       memoryview or any buffer; copied by the library, free it afterwards).
-    - `mode`: "float" (float32 kernels) or "fixed" (bit-accurate ap_fixed, as hls4ml 1.3.0).
+    - `fixed`: False for float32 kernels, True for bit-accurate fixed point (ap_fixed, as
+      hls4ml 1.3.0 computes). `mode="float"` / `mode="fixed"` says the same by name.
     - `precision`: an hls4ml-style precision config: a path to a YAML or JSON file, or a dict
       (written to a temporary JSON file for the load), or None.
 
@@ -140,9 +141,17 @@ class Model:
     releases it; sessions already created keep working, they keep the model alive.
     """
 
-    def __init__(self, path_or_bytes: str | os.PathLike | bytes | bytearray | memoryview, mode: str = "float",
-                 precision: str | os.PathLike | Mapping[str, Any] | None = None):
+    def __init__(self, path_or_bytes: str | os.PathLike | bytes | bytearray | memoryview, fixed: bool = False,
+                 precision: str | os.PathLike | Mapping[str, Any] | None = None, *, mode: str | None = None):
         lib = _lib.lib()
+        if isinstance(fixed, str):  # Model(path, "fixed"): the mode by name, positionally
+            mode, fixed = fixed, False
+        if mode is None:
+            if not isinstance(fixed, (bool, np.bool_)):
+                raise ValueError(f"fixed must be True or False, got {fixed!r}")
+            mode = "fixed" if fixed else "float"
+        elif fixed:
+            raise ValueError("give either fixed=True or mode=..., not both")
         if not isinstance(mode, str) or mode.lower() not in _MODES:
             raise ValueError(f"mode must be 'float' or 'fixed', got {mode!r}")
         opts = _lib.TrigrtOptions()
@@ -194,6 +203,12 @@ class Model:
             lib, self._handle, lib.trigrt_model_output_count, lib.trigrt_model_output_name,
             lib.trigrt_model_output_size, lib.trigrt_model_output_shape)
         self.mode: str = _MODE_NAMES.get(lib.trigrt_model_mode(self._handle), "unknown")
+        self._local = threading.local()  # Model.run's session, one per thread
+
+    @property
+    def fixed(self) -> bool:
+        """Whether the model runs in fixed-point mode."""
+        return self.mode == "fixed"
 
     # -- lifetime --
 
@@ -238,11 +253,134 @@ class Model:
         return Session(self, max_batch)
 
     def run(self, *inputs, out=None):
-        """Runs all rows through a temporary session of min(rows, 1024) rows.
-        For repeated calls create a session once (model.session()) and call its run."""
-        rows = max((_rows_hint(x, t) for x, t in zip(_as_input_list(self.inputs, inputs), self.inputs)), default=1)
-        with self.session(min(max(rows, 1), MODEL_RUN_MAX_BATCH)) as s:
-            return s.run(*inputs, out=out)
+        """Runs any number of rows (batch 1 included) and returns the outputs, like Session.run.
+
+        Uses a session of this thread, made on first use and kept (recreated larger, up to 1024
+        rows per call, when a bigger batch comes), so repeated calls allocate nothing in the
+        library and pass C-contiguous float32/float64 numpy arrays to it without copying. A
+        model shared by several threads gives each its own session."""
+        if len(inputs) == 1 and len(self.inputs) == 1 and type(inputs[0]) is np.ndarray:
+            rows = _rows_hint(inputs[0], self.inputs[0])
+        else:
+            rows = max((_rows_hint(x, t) for x, t in zip(_as_input_list(self.inputs, inputs), self.inputs)), default=1)
+        s = getattr(self._local, "session", None)
+        if s is None or (s.max_batch < rows and s.max_batch < MODEL_RUN_MAX_BATCH):
+            if s is not None:
+                s.close()
+            s = self._local.session = self.session(min(max(rows, 1), MODEL_RUN_MAX_BATCH))
+        return s.run(*inputs, out=out)
+
+    # -- tools: description and trace --
+
+    def inspect(self) -> dict:
+        """The model's description, as `trigrt inspect --json` prints it
+        (trigrt_model_describe_json): inputs, outputs, layers (name, class, kind, shape, MACs,
+        parameter bytes; in fixed mode `types`, every resolved ap_fixed type, and `notes`),
+        totals, arena sizes, and `warnings` (the known hls4ml traps and notes, per layer)."""
+        fn = _lib.optional("trigrt_model_describe_json")
+        with self._lock:
+            h = self._live_handle()
+            n = fn(h, None, 0)
+            buf = ctypes.create_string_buffer(n + 1)
+            fn(h, buf, n + 1)
+        return json.loads(buf.raw[:n].decode("utf-8"))
+
+    def trace(self, *inputs, batch: int = 256) -> "Trace":
+        """Fixed mode: runs the rows through a fresh session with the overflow report on and
+        returns every layer's output (exact values as float64, `(rows, *layer shape)`) with the
+        layer's overflow counts (trigrt_session_trace_f64 + the report). Inputs as for run();
+        they are converted to float64. Raises InvalidArgumentError for a float-mode model."""
+        if self.mode != "fixed":
+            raise _errors.InvalidArgumentError(
+                _errors.Status.INVALID_ARGUMENT,
+                "Model.trace: the per-layer trace is a fixed-mode feature and this model is in "
+                f"{self.mode} mode; load it with trigrt.Model(..., fixed=True)")
+        fn = _lib.optional("trigrt_session_trace_f64")
+        desc = self.inspect()
+        layers = desc["layers"]
+        xs = [np.ascontiguousarray(x, dtype=np.float64) for x in _as_input_list(self.inputs, inputs)]
+        rows = None
+        for i, (x, info) in enumerate(zip(xs, self.inputs)):
+            r = _rows(x.shape, info, "input")
+            if rows is not None and r != rows:
+                raise ValueError(f"inputs have different row counts: {rows} and {r} (input '{info.name}')")
+            rows = r
+            xs[i] = x.reshape(r, info.size)
+        rows = rows or 0
+        chunks: list[list[np.ndarray]] = [[] for _ in layers]
+
+        def record(_user, layer, values, count):
+            chunks[layer].append(np.ctypeslib.as_array(values, shape=(count,)).copy())
+
+        callback = _lib.TRACE_CALLBACK(record)
+        with self.session(max(1, min(_check_max_batch(batch), max(rows, 1)))) as s:
+            s.reporting = True
+            err = _lib.TrigrtError()
+            ptrs = (c_void_p * max(len(xs), 1))()
+            for start in range(0, rows, s.max_batch):
+                n = min(s.max_batch, rows - start)
+                for i, x in enumerate(xs):
+                    ptrs[i] = x[start:start + n].ctypes.data
+                with s._lock:
+                    _check(fn(s._handle, ptrs, n, callback, None, byref(err)), err)
+            reports = {r.index: r for r in s.report()}
+        out = []
+        for i, l in enumerate(layers):
+            shape = tuple(l["shape"])
+            values = np.concatenate(chunks[i]) if chunks[i] else np.empty(0)
+            out.append(TraceLayer(index=i, name=l["name"], kind=l["kind"], types=dict(l.get("types", {})),
+                                  values=values.reshape((rows, *shape)), report=reports.get(i),
+                                  notes=list(l.get("notes", []))))
+        return Trace(rows=rows, layers=out, warnings=list(desc.get("warnings", [])))
+
+
+@dataclass(frozen=True)
+class TraceLayer:
+    """One layer of Model.trace(): its outputs for every row (`values`, float64, exact fixed-point
+    values, shape (rows, *layer shape)), its resolved `types`, and `report` (its LayerReport:
+    overflow counts and seen range; None for a layer outside the report)."""
+
+    index: int
+    name: str
+    kind: str
+    types: dict
+    values: np.ndarray
+    report: LayerReport | None
+    notes: list
+
+    @property
+    def overflows(self) -> int:
+        """Wrapped + saturated conversions of this layer (0 without a report)."""
+        return self.report.overflows if self.report is not None else 0
+
+
+@dataclass(frozen=True)
+class Trace:
+    """Model.trace(): per-layer outputs and overflow counts, in the order of `trigrt inspect`.
+    trace["Dense_MatMul_0"] or trace[0] gives a TraceLayer."""
+
+    rows: int
+    layers: list
+    warnings: list
+
+    def __getitem__(self, key: int | str) -> TraceLayer:
+        if isinstance(key, str):
+            for layer in self.layers:
+                if layer.name == key:
+                    return layer
+            raise KeyError(f"no layer {key!r}; layers: {[l.name for l in self.layers]}")
+        return self.layers[key]
+
+    def __len__(self) -> int:
+        return len(self.layers)
+
+    def __iter__(self):
+        return iter(self.layers)
+
+    @property
+    def overflowed(self) -> list:
+        """The layers with any wrapped or saturated conversion."""
+        return [l for l in self.layers if l.overflows]
 
 
 def _as_input_list(infos: Sequence[TensorInfo], args: tuple) -> list:
