@@ -272,6 +272,29 @@ public final class Session: ManagedBuffer<SessionHeader, UInt8> {
     }
   }
 
+  /// Double inputs (run_f64): a straight loop per input, like the float path's scalar one (no
+  /// closure per element).
+  @inline(__always)
+  func bindFixedInputs(_ qz: UnsafePointer<InputQuantizer>, batch: Int, doubles inputs: UnsafePointer<UnsafePointer<Double>?>) {
+    let hp = h
+    let plan = hp.pointee.plan
+    let arena = hp.pointee.arena, slots = hp.pointee.slots, maxBatch = hp.pointee.maxBatch
+    for i in 0..<plan.inputPorts.count {
+      let p = plan.inputPorts[i]
+      let stage = (arena + p.staging * maxBatch).assumingMemoryBound(to: Int64.self)
+      let q = qz + i
+      let src = inputs[i]!
+      let n = batch &* p.count
+      if q.pointee.float32 {
+        let f = UnsafeMutableRawPointer(stage).assumingMemoryBound(to: Float.self)
+        for e in 0..<n { f[e] = Float(src[e]) }
+      } else {
+        for e in 0..<n { stage[e] = q.pointee.quantize(src[e]) }
+      }
+      slots[Int(p.slot)] = UnsafeMutableRawPointer(stage)
+    }
+  }
+
   /// Float inputs (run), eight at a time where the quantizer's vector plan applies (the same
   /// values as `quantize`, which handles the rest).
   @inline(__always)
@@ -359,7 +382,7 @@ public final class Session: ManagedBuffer<SessionHeader, UInt8> {
     let plan = hp.pointee.plan
     if let qz = plan.quantizers, let cv = plan.converters {
       countNaNs(inputs!, batch: batch, Double.self)
-      bindFixedInputs(qz, batch: batch, load: { q, i, e in q.pointee.quantize(inputs![i]![e]) })
+      bindFixedInputs(qz, batch: batch, doubles: inputs!)
       bindStagedOutputs()
       execute(batch)
       readFixedOutputs(cv, batch: batch, store: { c, j, e, raw in outputs![j]![e] = c.pointee.double(raw) })
