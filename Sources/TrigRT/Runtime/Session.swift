@@ -249,31 +249,8 @@ public final class Session: ManagedBuffer<SessionHeader, UInt8> {
     for p in plan.outputPorts { slots[Int(p.slot)] = arena + p.staging * maxBatch }
   }
 
-  /// Fixed mode: inputs converted into their formats in the staging regions (`load` gives input
-  /// i's element e), for run_f64 and traces.
-  @inline(__always)
-  func bindFixedInputs(_ qz: UnsafePointer<InputQuantizer>, batch: Int, load: (UnsafePointer<InputQuantizer>, Int, Int) -> Int64) {
-    let hp = h
-    let plan = hp.pointee.plan
-    let arena = hp.pointee.arena, slots = hp.pointee.slots, maxBatch = hp.pointee.maxBatch
-    for i in 0..<plan.inputPorts.count {
-      let p = plan.inputPorts[i]
-      let stage = (arena + p.staging * maxBatch).assumingMemoryBound(to: Int64.self)
-      let n = batch &* p.count
-      // The quantizer by pointer: `qz[i]` would copy the struct for every element.
-      let q = qz + i
-      if q.pointee.float32 {
-        let f = UnsafeMutableRawPointer(stage).assumingMemoryBound(to: Float.self)
-        for e in 0..<n { f[e] = Float(bitPattern: UInt32(truncatingIfNeeded: load(q, i, e))) }
-      } else {
-        for e in 0..<n { stage[e] = load(q, i, e) }
-      }
-      slots[Int(p.slot)] = UnsafeMutableRawPointer(stage)
-    }
-  }
-
-  /// Double inputs (run_f64): a straight loop per input, like the float path's scalar one (no
-  /// closure per element).
+  /// Fixed mode: double inputs (run_f64, traces) converted into their formats in the staging
+  /// regions, a straight loop per input like the float path's scalar one.
   @inline(__always)
   func bindFixedInputs(_ qz: UnsafePointer<InputQuantizer>, batch: Int, doubles inputs: UnsafePointer<UnsafePointer<Double>?>) {
     let hp = h
@@ -426,7 +403,15 @@ public final class Session: ManagedBuffer<SessionHeader, UInt8> {
     guard let qz = plan.quantizers else { return .nullSession }
     guard batch >= 1, batch <= hp.pointee.maxBatch else { return .batch(batch, max: hp.pointee.maxBatch) }
     let slots = hp.pointee.slots
-    bindFixedInputs(qz, batch: batch, load: { q, i, e in q.pointee.quantize(inputs[i][e]) })
+    // As indexing the arrays did: the callers pass batch · count values per input.
+    precondition(inputs.count == plan.inputPorts.count && zip(inputs, plan.inputPorts).allSatisfy { $0.count >= batch * $1.count })
+    let copies = inputs.map { a in
+      let p = UnsafeMutablePointer<Double>.allocate(capacity: max(a.count, 1))
+      p.initialize(from: a, count: a.count)
+      return UnsafePointer(p) as UnsafePointer<Double>?
+    }
+    defer { for p in copies { UnsafeMutablePointer(mutating: p!).deallocate() } }
+    copies.withUnsafeBufferPointer { bindFixedInputs(qz, batch: batch, doubles: $0.baseAddress!) }
     bindStagedOutputs()
     for i in 0..<plan.steps.count {
       Executor.runStep(plan.steps, i, UnsafePointer(slots), batch: batch, stats: hp.pointee.stats)
