@@ -95,6 +95,77 @@ import Testing
     #expect(fast16 > 20 && fast32 > 50, "paths taken: 16-bit \(fast16), 32-bit \(fast32), general \(general)")
   }
 
+  /// Dense → unit-scale ApplyAlpha → ReLU / linear chains: the fast Dense with the layers folded
+  /// into its epilogue (an unobserved run, `FixedPlanner.foldEpilogues`) against the same steps
+  /// run one by one, observed (the general kernels). Random formats of every Q and O mode.
+  @Test func foldedEpiloguesEqualTheUnfoldedLayers() throws {
+    var r = RNG(s: 20261202)
+    var folded = 0, folded32 = 0
+    for trial in 0..<300 {
+      let x = Self.format(&r, maxWidth: 16), w = Self.format(&r, maxWidth: 16)
+      let acc = Self.format(&r, maxWidth: 32), res = Self.format(&r, maxWidth: 20)
+      let b = Self.format(&r, maxWidth: 16)
+      let k = Int.random(in: 1...40, using: &r), m = Int.random(in: 1...40, using: &r)
+      let weights = (0..<(k * m)).map { _ in Float(w.toDouble(Self.raw(w, &r))) }
+      let spec = DenseSpec(inFeatures: k, outFeatures: m, rowsPerSample: 1, weights: weights, bias: nil, activation: .identity)
+      var dl = HLSLayer(name: "d", configKey: "d", className: "Dense", op: .dense(spec, weights: weights.map { Double($0) }, bias: [Double](repeating: 0, count: m)), inputs: [0], output: 1)
+      dl.resolved = ["weight": w, "bias": b, "accum": acc, "result": res]
+      // ApplyAlpha(scale 1, bias) then, in most trials, an activation.
+      let nb = Self.format(&r, maxWidth: 16), nres = Self.format(&r, maxWidth: 20), ares = Self.format(&r, maxWidth: 20)
+      var nl = HLSLayer(name: "n", configKey: "n", className: "ApplyAlpha",
+                        op: .normalize(scale: [Double](repeating: 1, count: m), bias: (0..<m).map { _ in nb.toDouble(Self.raw(nb, &r)) }), inputs: [1], output: 2)
+      nl.resolved = ["scale": try FixedFormat(parsing: "ap_uint<1>"), "bias": nb, "result": nres]
+      let act: Activation = trial % 3 == 0 ? .identity : .relu
+      var al = HLSLayer(name: "a", configKey: "a", className: "Activation", op: .activation(act), inputs: [2], output: 3)
+      al.resolved = ["result": ares]
+      let withActivation = trial % 4 != 3
+      let store = ConstantStore()
+      var scratch = 0
+      let shapes: (Int) -> [Int] = { $0 == 0 ? [k] : [m] }
+      let (ds, _) = try FixedPlanner.step(dl, ins: [0], out: 1, inputFormats: [x], valueShape: shapes, store: store, statsIndex: 0,
+                                          scratch: 4, scratchBytes: &scratch, source: "test")
+      let (ns, _) = try FixedPlanner.step(nl, ins: [1], out: 2, inputFormats: [res], valueShape: shapes, store: store, statsIndex: 1,
+                                          scratch: 4, scratchBytes: &scratch, source: "test")
+      let (as_, _) = try FixedPlanner.step(al, ins: [2], out: 3, inputFormats: [nres], valueShape: shapes, store: store, statsIndex: 2,
+                                           scratch: 4, scratchBytes: &scratch, source: "test")
+      var steps = withActivation ? [ds, ns, as_] : [ds, ns]
+      let last = withActivation ? 3 : 2
+      let unfolded = steps
+      let folds = FixedPlanner.foldEpilogues(&steps, readers: [0: 1, 1: 1, 2: 1], isArena: { _ in true }, store: store)
+      guard let fold = folds.first else { continue }
+      #expect(fold.step == 0 && fold.slot == Int32(last))
+      folded += 1
+      if case .denseFixed(let d) = steps[0], d.epilogue?.lanes32 == true { folded32 += 1 }
+      let batch = Int.random(in: 1...4, using: &r)
+      let xs = (0..<(k * batch)).map { _ in Self.raw(x, &r) }
+      func execute(_ st: [Step], observed: Bool) -> [Int64] {
+        let sizes = [k * batch, m * batch, m * batch, m * batch, scratch / 8 + 8]
+        let bufs = sizes.map { UnsafeMutablePointer<Int64>.allocate(capacity: $0) }
+        defer { bufs.forEach { $0.deallocate() } }
+        for (i, n) in sizes.enumerated() { bufs[i].initialize(repeating: i == 0 || i == 4 ? 0 : 0x5a5a, count: n) }
+        for (i, v) in xs.enumerated() { bufs[0][i] = v }
+        let stats = UnsafeMutablePointer<LayerStats>.allocate(capacity: 3)
+        stats.initialize(repeating: LayerStats(), count: 3)
+        defer { stats.deallocate() }
+        let slots = bufs.map { UnsafeMutableRawPointer($0) }
+        let b = UnsafeMutableBufferPointer<Step>.allocate(capacity: st.count)
+        _ = b.initialize(from: st)
+        slots.withUnsafeBufferPointer { sl in
+          if observed { Executor.executeObserved(b, sl.baseAddress!, batch: batch, stats: stats) }
+          else { Executor.execute(b, sl.baseAddress!, batch: batch) }
+        }
+        b.deallocate()
+        let out = Array(UnsafeBufferPointer(start: bufs[last], count: m * batch))
+        return out
+      }
+      let want = execute(unfolded, observed: true)
+      #expect(execute(steps, observed: false) == want, "trial \(trial): \(x) × \(w) → \(acc) → \(res) → +\(nb) → \(nres)\(withActivation ? " → \(act) \(ares)" : ""), k=\(k) m=\(m)")
+      // Observed runs of the folded plan still execute every layer.
+      #expect(execute(steps, observed: true) == want)
+    }
+    #expect(folded > 100 && folded32 > 30, "folded \(folded), on 32-bit lanes \(folded32)")
+  }
+
   @Test func laneCastEqualsFixedCast() throws {
     var r = RNG(s: 7)
     var checked = 0

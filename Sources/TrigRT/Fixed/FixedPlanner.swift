@@ -348,3 +348,52 @@ enum FixedPlanner {
                          int16Weights: w16, kPad: kPad, accumulation: accumulation, productCanOverflow: productCast.canOverflow)
   }
 }
+
+extension FixedPlanner {
+  /// Folds the unit-scale `ApplyAlpha` and linear / ReLU layers that follow a fast Dense into
+  /// its epilogue (see `DenseEpilogue`). A layer is folded only when the tensor it reads has no
+  /// other reader (`readers[slot] == 1`) and is the session's own (`isArena`), it is per
+  /// element over the Dense's outputs, and its conversion has a LaneCast. Returns, per fold,
+  /// the Dense's step index and the slot its epilogue writes: that slot is live from the Dense
+  /// on, which the caller gives the arena planner.
+  static func foldEpilogues(_ steps: inout [Step], readers: [Int32: Int], isArena: (Int32) -> Bool,
+                            store: ConstantStore) -> [(step: Int, slot: Int32)] {
+    var folds: [(step: Int, slot: Int32)] = []
+    var i = 0
+    while i < steps.count {
+      guard case .denseFixed(var d) = steps[i], let f = d.fast, d.rowsPerSample == 1 else { i += 1; continue }
+      var stages: [EpilogueStage] = []
+      var lanes32 = f.resultIsIdentity || f.resultLane32 != nil
+      var y = d.y
+      var j = i + 1
+      chain: while j < steps.count, readers[y] == 1, isArena(y) {
+        switch steps[j] {
+        case .normalizeFixed(let n) where n.x == y && n.unitScale && !n.wide && n.channelsLast && n.channels == n.count && n.count == d.m:
+          guard let lc = n.lane else { break chain }
+          let bias = store.allocate((d.m + 7) / 8 * 8, of: Int64.self)
+          for c in 0..<d.m { bias[c] = n.bias[c] }   // the padding stays 0
+          stages.append(EpilogueStage(kind: .addBias, shift: Int32(n.productShift), bias: UnsafePointer(bias), cast: lc.pointee))
+          lanes32 = lanes32 && lc.pointee.fits32
+          y = n.y
+        case .activationFixed(let a) where a.x == y && (a.kind == .relu || a.kind == .linear) && a.count == d.m:
+          guard let lc = a.lane else { break chain }
+          stages.append(EpilogueStage(kind: a.kind == .relu ? .relu : .linear, shift: 0, bias: d.accBias, cast: lc.pointee))
+          lanes32 = lanes32 && lc.pointee.fits32
+          y = a.y
+        default:
+          break chain
+        }
+        j += 1
+      }
+      if !stages.isEmpty {
+        let sp = store.allocate(stages.count, of: EpilogueStage.self)
+        for (k, st) in stages.enumerated() { (sp + k).initialize(to: st) }
+        d.epilogue = DenseEpilogue(y: y, skip: stages.count, stages: UnsafePointer(sp), count: stages.count, lanes32: lanes32)
+        steps[i] = .denseFixed(d)
+        folds.append((i, y))
+      }
+      i = j
+    }
+    return folds
+  }
+}

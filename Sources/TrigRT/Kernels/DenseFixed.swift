@@ -35,6 +35,70 @@ struct DenseFixedStep {
   var fast: DenseFastPlan?
   /// Arena scratch slot for the 32-bit copy of one input row (fast path).
   var scratch: Int32 = -1
+  /// Element-wise layers after this one folded into the fast path's epilogue (unobserved runs).
+  var epilogue: DenseEpilogue? = nil
+}
+
+/// The element-wise layers that follow a fast Dense, applied to its result lanes before they
+/// are stored: hls4ml's bias `ApplyAlpha` with scale 1 (`res_t(x + b)`, exact sum, one
+/// conversion) and linear / ReLU (`x > 0 ? res_t(x) : 0`), each with its own LaneCast, in the
+/// layers' order. Built by `FixedPlanner.foldEpilogues` only where the intermediate tensors
+/// have no other reader; an unobserved run then writes the last folded layer's output `y`
+/// and skips the `skip` steps it stands for. Observed runs (traces, overflow reports) execute
+/// every layer on its own, so each layer's output and counters stay visible — and the
+/// unfolded steps are the reference the folded epilogue is tested against.
+struct DenseEpilogue {
+  var y: Int32
+  var skip: Int
+  var stages: UnsafePointer<EpilogueStage>
+  var count: Int
+  /// Every stage (and the Dense's own result conversion) is exact on 32-bit lanes.
+  var lanes32: Bool
+
+  @inline(__always)
+  func apply32(_ v: SIMD8<Int32>, _ m0: Int) -> SIMD8<Int32> {
+    var v = v
+    for i in 0..<count {
+      let st = stages[i]
+      switch st.kind {
+      case .addBias:
+        v = st.cast.apply32((v &<< SIMD8(repeating: st.shift)) &+ narrow8(st.bias + m0))
+      case .relu:
+        v = st.cast.apply32(v).replacing(with: 0, where: v .<= SIMD8<Int32>(repeating: 0))
+      case .linear:
+        v = st.cast.apply32(v)
+      }
+    }
+    return v
+  }
+
+  @inline(__always)
+  func apply(_ v: SIMD8<Int64>, _ m0: Int) -> SIMD8<Int64> {
+    var v = v
+    for i in 0..<count {
+      let st = stages[i]
+      switch st.kind {
+      case .addBias:
+        v = st.cast.apply((v &<< SIMD8(repeating: Int64(st.shift))) &+ load8(st.bias + m0))
+      case .relu:
+        v = st.cast.apply(v).replacing(with: 0, where: v .<= SIMD8<Int64>(repeating: 0))
+      case .linear:
+        v = st.cast.apply(v)
+      }
+    }
+    return v
+  }
+}
+
+struct EpilogueStage {
+  enum Kind: UInt8 { case addBias, relu, linear }
+  var kind: Kind
+  /// addBias: the left shift of x to the sum's fractional bits.
+  var shift: Int32
+  /// addBias: the biases as raws of the sum's fractional bits, zero padded to a multiple of 8.
+  var bias: UnsafePointer<Int64>
+  /// The layer's conversion into its result.
+  var cast: LaneCast
 }
 
 /// Parameters of the 32-bit fast path.
@@ -257,7 +321,7 @@ enum DenseFixedKernel {
   /// mod 2^32 and once at the end to W bits equals converting after every add; the per-product
   /// conversion is its rounding shift (its wrap is part of the final one).
   static func runFast<R: Rounder, A: Accumulator>(_ s: DenseFixedStep, _ f: DenseFastPlan, _ slots: Slots, batch: Int, _: R.Type, _: A.Type) {
-    let x = UnsafePointer(raws(slots, s.x)), y = raws(slots, s.y)
+    let x = UnsafePointer(raws(slots, s.x)), y = raws(slots, s.epilogue?.y ?? s.y)
     let rows = batch &* s.rowsPerSample
     let rc = s.resultCast.pointee
     let xs = raws32(slots, s.scratch)
@@ -319,9 +383,43 @@ enum DenseFixedKernel {
     }
   }
 
-  /// Adds the bias, wraps to accum_t's width, converts to the result.
+  /// Adds the bias, wraps to accum_t's width, converts to the result, applies the folded
+  /// epilogue (if any) and stores the first min(8, m − m0) lanes.
   @inline(__always)
   static func finish(_ a: SIMD8<Int32>, _ s: DenseFixedStep, _ f: DenseFastPlan, _ rc: FixedCast, _ y: UnsafeMutablePointer<Int64>, _ m0: Int) {
+    let v: SIMD8<Int64>
+    if let e = s.epilogue, e.lanes32 {
+      var r = accumulated32(a, s, f, m0)
+      if !f.resultIsIdentity, let lc = f.resultLane32 { r = lc.pointee.apply32(r) }
+      v = SIMD8<Int64>(truncatingIfNeeded: e.apply32(r, m0))
+    } else if let e = s.epilogue {
+      v = e.apply(result64(a, s, f, rc, m0), m0)
+    } else {
+      v = result64(a, s, f, rc, m0)
+    }
+    let n = min(8, s.m &- m0)
+    if n == 8 { store8(v, y + m0); return }
+    for l in 0..<n { y[m0 &+ l] = v[l] }
+  }
+
+  /// accum_t's raws on 32-bit lanes: the saturated sums as they are, the deferred-wrap sums
+  /// plus the bias wrapped to W bits.
+  @inline(__always)
+  static func accumulated32(_ a: SIMD8<Int32>, _ s: DenseFixedStep, _ f: DenseFastPlan, _ m0: Int) -> SIMD8<Int32> {
+    if case .saturate = f.accumulation { return a }
+    let sh = SIMD8<Int32>(repeating: Int32(32 &- f.accumWidth))
+    let b = narrow8(s.accBias + m0)
+    return f.accumSigned ? ((a &+ b) &<< sh) &>> sh
+                         : SIMD8<Int32>(truncatingIfNeeded: (SIMD8<UInt32>(truncatingIfNeeded: a &+ b) &<< SIMD8<UInt32>(truncatingIfNeeded: sh)) &>> SIMD8<UInt32>(truncatingIfNeeded: sh))
+  }
+
+  /// res_t(acc) on 64-bit lanes.
+  @inline(__always)
+  static func result64(_ a: SIMD8<Int32>, _ s: DenseFixedStep, _ f: DenseFastPlan, _ rc: FixedCast, _ m0: Int) -> SIMD8<Int64> {
+    if !f.resultIsIdentity, let lc = f.resultLane32 {
+      // accum_t and res_t both fit 32-bit lanes: wrap (or keep) the Int32 sums, convert, widen.
+      return SIMD8<Int64>(truncatingIfNeeded: lc.pointee.apply32(accumulated32(a, s, f, m0)))
+    }
     let acc: SIMD8<Int64>
     if case .saturate = f.accumulation {
       acc = SIMD8<Int64>(truncatingIfNeeded: a)
@@ -331,41 +429,17 @@ enum DenseFixedKernel {
       acc = f.accumSigned ? (wide &<< SIMD8(repeating: Int64(shift))) &>> SIMD8(repeating: Int64(shift))
                           : SIMD8<Int64>(truncatingIfNeeded: (SIMD8<UInt64>(truncatingIfNeeded: wide) &<< SIMD8(repeating: shift)) &>> SIMD8(repeating: shift))
     }
-    let n = min(8, s.m &- m0)
-    if f.resultIsIdentity {
-      if n == 8 { UnsafeMutableRawPointer(y + m0).storeBytes(of: acc, as: SIMD8<Int64>.self); return }
-      for l in 0..<n { y[m0 &+ l] = acc[l] }
-      return
-    }
-    if let lc = f.resultLane32 {
-      // accum_t and res_t both fit 32-bit lanes: wrap (or keep) the Int32 sums, convert, widen.
-      var a32: SIMD8<Int32>
-      if case .saturate = f.accumulation {
-        a32 = a
-      } else {
-        let sh = SIMD8<Int32>(repeating: Int32(32 &- f.accumWidth))
-        let b = narrow8(s.accBias + m0)
-        a32 = f.accumSigned ? ((a &+ b) &<< sh) &>> sh
-                            : SIMD8<Int32>(truncatingIfNeeded: (SIMD8<UInt32>(truncatingIfNeeded: a &+ b) &<< SIMD8<UInt32>(truncatingIfNeeded: sh)) &>> SIMD8<UInt32>(truncatingIfNeeded: sh))
-      }
-      let v = SIMD8<Int64>(truncatingIfNeeded: lc.pointee.apply32(a32))
-      if n == 8 { store8(v, y + m0); return }
-      for l in 0..<n { y[m0 &+ l] = v[l] }
-      return
-    }
-    if let lc = f.resultLane {
-      let v = lc.pointee.apply(acc)
-      if n == 8 { store8(v, y + m0); return }
-      for l in 0..<n { y[m0 &+ l] = v[l] }
-      return
-    }
-    for l in 0..<n { y[m0 &+ l] = rc.apply(acc[l]) }
+    if f.resultIsIdentity { return acc }
+    if let lc = f.resultLane { return lc.pointee.apply(acc) }
+    var v = SIMD8<Int64>()
+    for l in 0..<min(8, s.m &- m0) { v[l] = rc.apply(acc[l]) }
+    return v
   }
 
   /// The 16-bit path: dot products of 16-element chunks (Int16 × Int16 → Int32, adjacent pairs
   /// summed: LLVM emits `vpmaddwd`), eight outputs at a time, then the common epilogue.
   static func runInt16(_ s: DenseFixedStep, _ f: DenseFastPlan, _ w: UnsafePointer<Int16>, _ slots: Slots, batch: Int) {
-    let x = UnsafePointer(raws(slots, s.x)), y = raws(slots, s.y)
+    let x = UnsafePointer(raws(slots, s.x)), y = raws(slots, s.epilogue?.y ?? s.y)
     let rows = batch &* s.rowsPerSample
     let rc = s.resultCast.pointee
     let xs = slots[Int(s.scratch)].assumingMemoryBound(to: Int16.self)

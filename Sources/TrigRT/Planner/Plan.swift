@@ -248,10 +248,11 @@ enum Planner {
       bindings.append(.scratch)
     }
     var infos: [LayerInfo] = []
+    var readers = [Int32: Int]()
     for (li, l) in g.layers.enumerated() {
       let ins = l.inputs.map { slot($0) }
       let out = slot(l.output)
-      for s in ins { last[s] = li }
+      for s in ins { last[s] = li; readers[s, default: 0] += 1 }
       if first[out] == nil { first[out] = li }
       last[out] = max(last[out] ?? li, li)
       if case .hls(let h) = l.op, let fx = fixed {
@@ -274,6 +275,20 @@ enum Planner {
       stepFormats.append(fixed?.formats[g.root(l.output)])
       steps.append(step)
       infos.append(info)
+    }
+    if fixed != nil {
+      // Element-wise layers folded into fast Dense epilogues write their output while the
+      // Dense runs: that output is live from the Dense's step on.
+      let folds = FixedPlanner.foldEpilogues(&steps, readers: readers, isArena: { s in
+        if case .arena = bindings[Int(s)] { return true } else { return false }
+      }, store: store)
+      for (at, s) in folds {
+        first[s] = min(first[s] ?? at, at)
+        if case .denseFixed(let d) = steps[at], let e = d.epilogue, e.skip > 0, infos[at].kind.hasSuffix(")") {
+          infos[at].kind.removeLast()
+          infos[at].kind += "; folds " + infos[(at + 1)...(at + e.skip)].map(\.name).joined(separator: ", ") + ")"
+        }
+      }
     }
     // Arena placement.
     var arenaSlots: [Int32] = []

@@ -455,9 +455,14 @@ enum Executor {
   static func run<O: FixedObserver>(_ steps: UnsafeMutableBufferPointer<Step>, _ slots: Slots, batch: Int,
                                     stats: UnsafeMutablePointer<LayerStats>?, _ o: O.Type) {
     guard let base = steps.baseAddress else { return }
-    for i in 0..<steps.count {
+    var i = 0
+    while i < steps.count {
+      defer { i &+= 1 }
       switch base[i] {
-      case .denseFixed(let s): DenseFixedKernel.run(s, slots, batch: batch, stats: stats, O.self)
+      case .denseFixed(let s):
+        DenseFixedKernel.run(s, slots, batch: batch, stats: stats, O.self)
+        // Unobserved, a fast Dense with a folded epilogue has also computed the next layers.
+        if !O.enabled, s.fast != nil, let e = s.epilogue { i &+= e.skip }
       case .normalizeFixed(let s): NormalizeFixedKernel.run(s, slots, batch: batch, stats: stats, O.self)
       case .activationFixed(let s): ActivationFixedKernel.run(s, slots, batch: batch, stats: stats, O.self)
       case .softmaxFixed(let s): SoftmaxFixedKernel.run(s, slots, batch: batch, stats: stats, O.self)
