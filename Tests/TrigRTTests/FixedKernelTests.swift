@@ -131,7 +131,7 @@ import Testing
       var steps = withActivation ? [ds, ns, as_] : [ds, ns]
       let last = withActivation ? 3 : 2
       let unfolded = steps
-      let folds = FixedPlanner.foldEpilogues(&steps, readers: [0: 1, 1: 1, 2: 1], isArena: { _ in true }, store: store)
+      let folds = FixedPlanner.foldEpilogues(&steps, readers: [0: 1, 1: 1, 2: 1], isArena: { _ in true }, store: store, scratchBytes: &scratch)
       guard let fold = folds.first else { continue }
       #expect(fold.step == 0 && fold.slot == Int32(last))
       folded += 1
@@ -217,6 +217,44 @@ import Testing
       out.withUnsafeMutableBufferPointer { q.quantize8(x, plan, $0.baseAddress!) }
       for l in 0..<8 {
         let want = f.quantize(Double(x[l])).raw
+        #expect(out[l] == want, "\(f): x = \(x[l]) (\(x[l].bitPattern)): \(out[l]) vs \(want)")
+        if x[l].isFinite { vectorLanes += 1 }
+      }
+    }
+    #expect(vectorLanes > 20000)
+  }
+
+  /// The same for doubles (run_f64's eight-lane quantizer): ties, values far out of range,
+  /// subnormal results, ±0, ±inf, NaN, and doubles that no float can hold.
+  @Test func vectorDoubleQuantizerEqualsQuantize() throws {
+    var r = RNG(s: 12)
+    var vectorLanes = 0
+    for _ in 0..<4000 {
+      let w = Int.random(in: 2...30, using: &r)
+      let f = try FixedFormat(kind: .apFixed, width: w, integerBits: Int.random(in: -3...(w + 3), using: &r),
+                              isSigned: Bool.random(using: &r), quantization: FixedFormat.Quantization.allCases.filter { $0 != .rndConvOdd }.randomElement(using: &r)!,
+                              overflow: FixedFormat.Overflow.allCases.randomElement(using: &r)!, saturationBits: 0)
+      let q = InputQuantizer(f)
+      guard let plan = q.vector else { continue }
+      let step = Double(sign: .plus, exponent: -f.fractionalBits, significand: 1)
+      var x = [Double](repeating: 0, count: 8)
+      for l in 0..<8 {
+        let k = Double(Int.random(in: -(1 << min(w + 2, 40))...(1 << min(w + 2, 40)), using: &r))
+        switch Int.random(in: 0..<12, using: &r) {
+        case 0: x[l] = (k + 0.5) * step
+        case 1: x[l] = [0, -0.0, .infinity, -.infinity, .nan, Double.leastNonzeroMagnitude, -Double.leastNormalMagnitude, 0x1p29 * step, -0x1p29 * step][Int.random(in: 0..<9, using: &r)]
+        case 2: x[l] = k * step * Double(1 << Int.random(in: 1...30, using: &r))
+        case 3: x[l] = k * step
+        case 4: x[l] = (k + 0.5 + 0x1p-40) * step                       // just past a tie
+        default: x[l] = (k + Double.random(in: 0..<1, using: &r)) * step
+        }
+      }
+      var out = [Int64](repeating: 0, count: 8)
+      out.withUnsafeMutableBufferPointer {
+        q.quantize8(SIMD4(x[0], x[1], x[2], x[3]), SIMD4(x[4], x[5], x[6], x[7]), plan, $0.baseAddress!)
+      }
+      for l in 0..<8 {
+        let want = f.quantize(x[l]).raw
         #expect(out[l] == want, "\(f): x = \(x[l]) (\(x[l].bitPattern)): \(out[l]) vs \(want)")
         if x[l].isFinite { vectorLanes += 1 }
       }

@@ -95,6 +95,47 @@ struct InputQuantizer {
     }
   }
 
+  /// Eight doubles into `out` (run_f64), the same rule on 64-bit lanes: x·2^F is exact for a
+  /// normal result, floor and the fractional part are exact, and an integral |t| < 2^51 is t's
+  /// bit pattern after adding 1.5·2^52. Lanes with |x·2^F| ≥ 2^29 (the plan's 30-bit range
+  /// source), subnormal results, ±inf or NaN take `quantize`.
+  @inline(__always)
+  func quantize8(_ x0: SIMD4<Double>, _ x1: SIMD4<Double>, _ v: VectorPlan, _ out: UnsafeMutablePointer<Int64>) {
+    let (q0, ok0) = Self.half(x0, v, scale)
+    let (q1, ok1) = Self.half(x1, v, scale)
+    let q = v.range.apply(SIMD8<Int64>(lowHalf: q0, highHalf: q1))
+    if all(ok0) && all(ok1) {
+      store8(q, out)
+    } else {
+      for l in 0..<4 {
+        out[l] = ok0[l] ? q[l] : quantize(x0[l])
+        out[l &+ 4] = ok1[l] ? q[l &+ 4] : quantize(x1[l])
+      }
+    }
+  }
+
+  @inline(__always)
+  static func half(_ x: SIMD4<Double>, _ v: VectorPlan, _ scale: Double) -> (SIMD4<Int64>, SIMDMask<SIMD4<Int64>>) {
+    let y = x * SIMD4<Double>(repeating: scale)
+    let a = y.replacing(with: -y, where: y .< SIMD4<Double>(repeating: 0))
+    let ok = ((a .< SIMD4<Double>(repeating: 0x1p29)) .& (a .>= SIMD4<Double>(repeating: Double.leastNormalMagnitude)))
+      .| (x .== SIMD4<Double>(repeating: 0))
+    let t = y.rounded(.down)
+    let frac = y - t
+    let magic = t.replacing(with: 0, where: .!ok) + SIMD4<Double>(repeating: 6755399441055744)   // 1.5·2^52
+    let ti = unsafeBitCast(magic, to: SIMD4<Int64>.self) &- SIMD4<Int64>(repeating: 0x4338_0000_0000_0000)
+    let zero = SIMD4<Int64>(repeating: 0), on = SIMD4<Int64>(repeating: -1)
+    let neg = zero.replacing(with: on, where: x .< SIMD4<Double>(repeating: 0))
+    let gt = zero.replacing(with: on, where: frac .> SIMD4<Double>(repeating: 0.5))
+    let eq = zero.replacing(with: on, where: frac .== SIMD4<Double>(repeating: 0.5))
+    let nz = zero.replacing(with: on, where: frac .!= SIMD4<Double>(repeating: 0))
+    let odd = zero &- (ti & 1)
+    let tie = SIMD4(repeating: Int64(v.eqAlways)) | (neg & SIMD4(repeating: Int64(v.eqNeg))) | (~neg & SIMD4(repeating: Int64(v.eqPos)))
+      | (odd & SIMD4(repeating: Int64(v.eqOdd))) | (~odd & SIMD4(repeating: Int64(v.eqEven)))
+    let inc = (gt & SIMD4(repeating: Int64(v.gtHalf))) | (eq & tie) | (nz & neg & SIMD4(repeating: Int64(v.trnZero)))
+    return (ti &- inc, ok)
+  }
+
   @inline(__always)
   func quantize(_ x: Double) -> Int64 {
     if float32 { return Int64(Float(x).bitPattern) }

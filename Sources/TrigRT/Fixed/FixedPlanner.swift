@@ -357,7 +357,7 @@ extension FixedPlanner {
   /// the Dense's step index and the slot its epilogue writes: that slot is live from the Dense
   /// on, which the caller gives the arena planner.
   static func foldEpilogues(_ steps: inout [Step], readers: [Int32: Int], isArena: (Int32) -> Bool,
-                            store: ConstantStore) -> [(step: Int, slot: Int32)] {
+                            store: ConstantStore, scratchBytes: inout Int) -> [(step: Int, slot: Int32)] {
     var folds: [(step: Int, slot: Int32)] = []
     var i = 0
     while i < steps.count {
@@ -370,14 +370,16 @@ extension FixedPlanner {
         switch steps[j] {
         case .normalizeFixed(let n) where n.x == y && n.unitScale && !n.wide && n.channelsLast && n.channels == n.count && n.count == d.m:
           guard let lc = n.lane else { break chain }
-          let bias = store.allocate((d.m + 7) / 8 * 8, of: Int64.self)
-          for c in 0..<d.m { bias[c] = n.bias[c] }   // the padding stays 0
-          stages.append(EpilogueStage(kind: .addBias, shift: Int32(n.productShift), bias: UnsafePointer(bias), cast: lc.pointee))
+          let bias = store.allocate((d.m + 7) / 8 * 8, of: Int64.self), bias32 = store.allocate((d.m + 7) / 8 * 8, of: Int32.self)
+          for c in 0..<d.m { bias[c] = n.bias[c]; bias32[c] = Int32(truncatingIfNeeded: n.bias[c]) }   // the padding stays 0
+          stages.append(EpilogueStage(kind: .addBias, shift: Int32(n.productShift), bias: UnsafePointer(bias), cast: lc.pointee,
+                                      bias32: UnsafePointer(bias32)))
           lanes32 = lanes32 && lc.pointee.fits32
           y = n.y
         case .activationFixed(let a) where a.x == y && (a.kind == .relu || a.kind == .linear) && a.count == d.m:
           guard let lc = a.lane else { break chain }
-          stages.append(EpilogueStage(kind: a.kind == .relu ? .relu : .linear, shift: 0, bias: d.accBias, cast: lc.pointee))
+          stages.append(EpilogueStage(kind: a.kind == .relu ? .relu : .linear, shift: 0, bias: d.accBias, cast: lc.pointee,
+                                      bias32: UnsafePointer(store.allocate(1, of: Int32.self))))
           lanes32 = lanes32 && lc.pointee.fits32
           y = a.y
         default:
@@ -388,7 +390,11 @@ extension FixedPlanner {
       if !stages.isEmpty {
         let sp = store.allocate(stages.count, of: EpilogueStage.self)
         for (k, st) in stages.enumerated() { (sp + k).initialize(to: st) }
-        d.epilogue = DenseEpilogue(y: y, skip: stages.count, stages: UnsafePointer(sp), count: stages.count, lanes32: lanes32)
+        // The 32-bit row buffer follows the input row copy in the step's scratch region.
+        let rowOffset = (max(d.k * 4, f.kPad * 2) + 63) / 64 * 16
+        if lanes32 { scratchBytes = max(scratchBytes, rowOffset * 4 + (d.m + 7) / 8 * 32) }
+        d.epilogue = DenseEpilogue(y: y, skip: stages.count, stages: UnsafePointer(sp), count: stages.count, lanes32: lanes32,
+                                   rowOffset: rowOffset)
         steps[i] = .denseFixed(d)
         folds.append((i, y))
       }

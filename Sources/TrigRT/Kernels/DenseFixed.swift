@@ -55,21 +55,22 @@ struct DenseEpilogue {
   /// Every stage (and the Dense's own result conversion) is exact on 32-bit lanes.
   var lanes32: Bool
 
+  /// lanes32: where the Dense's result row (Int32, padded to a multiple of 8) starts in the
+  /// step's scratch region, in Int32 elements.
+  var rowOffset: Int
+
+  /// lanes32: the stages over one result row in place, each a loop specialised on its cast's
+  /// policies, then the row widened into `y`.
   @inline(__always)
-  func apply32(_ v: SIMD8<Int32>, _ m0: Int) -> SIMD8<Int32> {
-    var v = v
+  func row32(_ v: UnsafeMutablePointer<Int32>, _ y: UnsafeMutablePointer<Int64>, _ m: Int) {
+    let padded = (m &+ 7) & ~7
     for i in 0..<count {
-      let st = stages[i]
-      switch st.kind {
-      case .addBias:
-        v = st.cast.apply32((v &<< SIMD8(repeating: st.shift)) &+ narrow8(st.bias + m0))
-      case .relu:
-        v = st.cast.apply32(v).replacing(with: 0, where: v .<= SIMD8<Int32>(repeating: 0))
-      case .linear:
-        v = st.cast.apply32(v)
-      }
+      let st = stages + i
+      st.pointee.cast.specialise32(EpilogueStage.Loop32(v: v, n: padded, stage: st))
     }
-    return v
+    var j = 0
+    while j &+ 8 <= m { widen8(UnsafeRawPointer(v + j).loadUnaligned(as: SIMD8<Int32>.self), y + j); j &+= 8 }
+    while j < m { y[j] = Int64(v[j]); j &+= 1 }
   }
 
   @inline(__always)
@@ -99,6 +100,43 @@ struct EpilogueStage {
   var bias: UnsafePointer<Int64>
   /// The layer's conversion into its result.
   var cast: LaneCast
+  /// lanes32 addBias: the same biases as Int32.
+  var bias32: UnsafePointer<Int32>
+
+  /// One stage over a padded Int32 row, in place.
+  struct Loop32: LaneLoop32 {
+    let v: UnsafeMutablePointer<Int32>
+    let n: Int
+    let stage: UnsafePointer<EpilogueStage>
+
+    @inline(__always)
+    func run<S: LaneShift & LaneShift32, R: LaneRange & LaneRange32>(_ c: LaneCast, _: S.Type, _: R.Type) {
+      var i = 0
+      switch stage.pointee.kind {
+      case .addBias:
+        let sh = SIMD8<Int32>(repeating: stage.pointee.shift), b = stage.pointee.bias32
+        while i < n {
+          let x = UnsafeRawPointer(v + i).loadUnaligned(as: SIMD8<Int32>.self)
+          let r = (x &<< sh) &+ UnsafeRawPointer(b + i).loadUnaligned(as: SIMD8<Int32>.self)
+          UnsafeMutableRawPointer(v + i).storeBytes(of: R.apply(S.apply(r, c), c), as: SIMD8<Int32>.self)
+          i &+= 8
+        }
+      case .relu:
+        while i < n {
+          let x = UnsafeRawPointer(v + i).loadUnaligned(as: SIMD8<Int32>.self)
+          let q = R.apply(S.apply(x, c), c).replacing(with: 0, where: x .<= SIMD8<Int32>(repeating: 0))
+          UnsafeMutableRawPointer(v + i).storeBytes(of: q, as: SIMD8<Int32>.self)
+          i &+= 8
+        }
+      case .linear:
+        while i < n {
+          let x = UnsafeRawPointer(v + i).loadUnaligned(as: SIMD8<Int32>.self)
+          UnsafeMutableRawPointer(v + i).storeBytes(of: R.apply(S.apply(x, c), c), as: SIMD8<Int32>.self)
+          i &+= 8
+        }
+      }
+    }
+  }
 }
 
 /// Parameters of the 32-bit fast path.
@@ -325,10 +363,12 @@ enum DenseFixedKernel {
     let rows = batch &* s.rowsPerSample
     let rc = s.resultCast.pointee
     let xs = raws32(slots, s.scratch)
+    let row = xs + (s.epilogue?.rowOffset ?? 0)
     for r in 0..<rows {
       let xr = x + r &* s.k
       for i in 0..<s.k { xs[i] = Int32(truncatingIfNeeded: xr[i]) }
-      rowFast(s, f, rc, UnsafePointer(xs), y + r &* s.m, R.self, A.self)
+      rowFast(s, f, rc, UnsafePointer(xs), y + r &* s.m, row, R.self, A.self)
+      if let e = s.epilogue, e.lanes32 { e.row32(row, y + r &* s.m, s.m) }
     }
   }
 
@@ -338,7 +378,7 @@ enum DenseFixedKernel {
 
   @inline(__always)
   static func rowFast<R: Rounder, A: Accumulator>(_ s: DenseFixedStep, _ f: DenseFastPlan, _ rc: FixedCast, _ x: UnsafePointer<Int32>,
-                                                  _ y: UnsafeMutablePointer<Int64>, _: R.Type, _: A.Type) {
+                                                  _ y: UnsafeMutablePointer<Int64>, _ row: UnsafeMutablePointer<Int32>, _: R.Type, _: A.Type) {
     let k = s.k
     let ts = k &* 8
     let rd = f.rounding
@@ -357,8 +397,8 @@ enum DenseFixedKernel {
         a2 = A.add(a2, R.apply(xv &* load8(w2 + o), rd), lo, hi)
         a3 = A.add(a3, R.apply(xv &* load8(w3 + o), rd), lo, hi)
       }
-      finish(a0, s, f, rc, y, t &* 8); finish(a1, s, f, rc, y, (t &+ 1) &* 8)
-      finish(a2, s, f, rc, y, (t &+ 2) &* 8); finish(a3, s, f, rc, y, (t &+ 3) &* 8)
+      finish(a0, s, f, rc, y, t &* 8, row); finish(a1, s, f, rc, y, (t &+ 1) &* 8, row)
+      finish(a2, s, f, rc, y, (t &+ 2) &* 8, row); finish(a3, s, f, rc, y, (t &+ 3) &* 8, row)
       t &+= 4
     }
     while t < f.tiles {
@@ -367,7 +407,7 @@ enum DenseFixedKernel {
         // Ordered accumulation: one chain.
         var a0 = initial(s, t &* 8, A.self)
         for i in 0..<k { a0 = A.add(a0, R.apply(SIMD8<Int32>(repeating: x[i]) &* load8(w0 + i &* 8), rd), lo, hi) }
-        finish(a0, s, f, rc, y, t &* 8)
+        finish(a0, s, f, rc, y, t &* 8, row)
       } else {
         var a0 = SIMD8<Int32>.zero, c0 = SIMD8<Int32>.zero
         var i = 0
@@ -377,7 +417,7 @@ enum DenseFixedKernel {
           i &+= 2
         }
         if i < k { a0 &+= R.apply(SIMD8<Int32>(repeating: x[i]) &* load8(w0 + i &* 8), rd) }
-        finish(a0 &+ c0, s, f, rc, y, t &* 8)
+        finish(a0 &+ c0, s, f, rc, y, t &* 8, row)
       }
       t &+= 1
     }
@@ -386,12 +426,15 @@ enum DenseFixedKernel {
   /// Adds the bias, wraps to accum_t's width, converts to the result, applies the folded
   /// epilogue (if any) and stores the first min(8, m − m0) lanes.
   @inline(__always)
-  static func finish(_ a: SIMD8<Int32>, _ s: DenseFixedStep, _ f: DenseFastPlan, _ rc: FixedCast, _ y: UnsafeMutablePointer<Int64>, _ m0: Int) {
+  static func finish(_ a: SIMD8<Int32>, _ s: DenseFixedStep, _ f: DenseFastPlan, _ rc: FixedCast, _ y: UnsafeMutablePointer<Int64>, _ m0: Int,
+                     _ row: UnsafeMutablePointer<Int32>) {
     let v: SIMD8<Int64>
     if let e = s.epilogue, e.lanes32 {
+      // The row buffer gets the result; `DenseEpilogue.row32` finishes the row.
       var r = accumulated32(a, s, f, m0)
       if !f.resultIsIdentity, let lc = f.resultLane32 { r = lc.pointee.apply32(r) }
-      v = SIMD8<Int64>(truncatingIfNeeded: e.apply32(r, m0))
+      UnsafeMutableRawPointer(row + m0).storeBytes(of: r, as: SIMD8<Int32>.self)
+      return
     } else if let e = s.epilogue {
       v = e.apply(result64(a, s, f, rc, m0), m0)
     } else {
@@ -443,6 +486,7 @@ enum DenseFixedKernel {
     let rows = batch &* s.rowsPerSample
     let rc = s.resultCast.pointee
     let xs = slots[Int(s.scratch)].assumingMemoryBound(to: Int16.self)
+    let row = raws32(slots, s.scratch) + (s.epilogue?.rowOffset ?? 0)
     let kp = f.kPad
     let left = SIMD8<Int32>(repeating: f.rounding.kind == .left ? f.rounding.shift : 0)
     for r in 0..<rows {
@@ -455,9 +499,10 @@ enum DenseFixedKernel {
         for l in 0..<8 where m0 &+ l < s.m {
           a[l] = dot16(UnsafePointer(xs), w + (m0 &+ l) &* kp, kp)
         }
-        finish(a &<< left, s, f, rc, y + r &* s.m, m0)
+        finish(a &<< left, s, f, rc, y + r &* s.m, m0, row)
         m0 &+= 8
       }
+      if let e = s.epilogue, e.lanes32 { e.row32(row, y + r &* s.m, s.m) }
     }
   }
 

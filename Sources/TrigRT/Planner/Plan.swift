@@ -281,7 +281,7 @@ enum Planner {
       // Dense runs: that output is live from the Dense's step on.
       let folds = FixedPlanner.foldEpilogues(&steps, readers: readers, isArena: { s in
         if case .arena = bindings[Int(s)] { return true } else { return false }
-      }, store: store)
+      }, store: store, scratchBytes: &scratchBytes)
       for (at, s) in folds {
         first[s] = min(first[s] ?? at, at)
         if case .denseFixed(let d) = steps[at], let e = d.epilogue, e.skip > 0, infos[at].kind.hasSuffix(")") {

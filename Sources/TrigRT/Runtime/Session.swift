@@ -265,6 +265,14 @@ public final class Session: ManagedBuffer<SessionHeader, UInt8> {
       if q.pointee.float32 {
         let f = UnsafeMutableRawPointer(stage).assumingMemoryBound(to: Float.self)
         for e in 0..<n { f[e] = Float(src[e]) }
+      } else if let v = q.pointee.vector {
+        var e = 0
+        while e &+ 8 <= n {
+          q.pointee.quantize8(UnsafeRawPointer(src + e).loadUnaligned(as: SIMD4<Double>.self),
+                              UnsafeRawPointer(src + (e &+ 4)).loadUnaligned(as: SIMD4<Double>.self), v, stage + e)
+          e &+= 8
+        }
+        while e < n { stage[e] = q.pointee.quantize(src[e]); e &+= 1 }
       } else {
         for e in 0..<n { stage[e] = q.pointee.quantize(src[e]) }
       }
