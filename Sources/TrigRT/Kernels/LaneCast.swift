@@ -271,16 +271,16 @@ extension NoShift: LaneShift32 {
   @inline(__always) static func apply(_ r: SIMD8<Int32>, _ c: LaneCast) -> SIMD8<Int32> { r }
 }
 extension LeftShift: LaneShift32 {
-  @inline(__always) static func apply(_ r: SIMD8<Int32>, _ c: LaneCast) -> SIMD8<Int32> { r &<< SIMD8(repeating: Int32(c.leftShift)) }
+  @inline(__always) static func apply(_ r: SIMD8<Int32>, _ c: LaneCast) -> SIMD8<Int32> { r &<< SIMD8(repeating: Int32(truncatingIfNeeded: c.leftShift)) }
 }
 extension RightShift: LaneShift32 {
   @inline(__always) static func apply(_ r: SIMD8<Int32>, _ c: LaneCast) -> SIMD8<Int32> {
-    let sh = SIMD8<Int32>(repeating: Int32(c.rightShift))
+    let sh = SIMD8<Int32>(repeating: Int32(truncatingIfNeeded: c.rightShift))
     let t = r &>> sh
     let rem = r &- (t &<< sh)
     let sign = r &>> 31
     let lsb = SIMD8<Int32>.zero &- (t & 1)
-    return t &+ ((rem &+ SIMD8(repeating: Int32(c.c0)) &+ (sign & SIMD8(repeating: Int32(c.cs))) &+ (lsb & SIMD8(repeating: Int32(c.cl)))) &>> sh)
+    return t &+ ((rem &+ SIMD8(repeating: Int32(truncatingIfNeeded: c.c0)) &+ (sign & SIMD8(repeating: Int32(truncatingIfNeeded: c.cs))) &+ (lsb & SIMD8(repeating: Int32(truncatingIfNeeded: c.cl)))) &>> sh)
   }
 }
 extension InRange: LaneRange32 {
@@ -288,25 +288,25 @@ extension InRange: LaneRange32 {
 }
 extension WrapSigned: LaneRange32 {
   @inline(__always) static func apply(_ q: SIMD8<Int32>, _ c: LaneCast) -> SIMD8<Int32> {
-    let s = SIMD8<Int32>(repeating: Int32(c.wrapShift - 32))
+    let s = SIMD8<Int32>(repeating: Int32(truncatingIfNeeded: c.wrapShift &- 32))
     return (q &<< s) &>> s
   }
 }
 extension WrapUnsigned: LaneRange32 {
   @inline(__always) static func apply(_ q: SIMD8<Int32>, _ c: LaneCast) -> SIMD8<Int32> {
-    let s = SIMD8<UInt32>(repeating: UInt32(c.wrapShift - 32))
+    let s = SIMD8<UInt32>(repeating: UInt32(truncatingIfNeeded: c.wrapShift &- 32))
     return SIMD8<Int32>(truncatingIfNeeded: (SIMD8<UInt32>(truncatingIfNeeded: q) &<< s) &>> s)
   }
 }
 extension Saturate: LaneRange32 {
   @inline(__always) static func apply(_ q: SIMD8<Int32>, _ c: LaneCast) -> SIMD8<Int32> {
-    let l = SIMD8<Int32>(repeating: Int32(c.lo)), h = SIMD8<Int32>(repeating: Int32(c.hi))
+    let l = SIMD8<Int32>(repeating: Int32(truncatingIfNeeded: c.lo)), h = SIMD8<Int32>(repeating: Int32(truncatingIfNeeded: c.hi))
     return q.replacing(with: l, where: q .< l).replacing(with: h, where: q .> h)
   }
 }
 extension SaturateZero: LaneRange32 {
   @inline(__always) static func apply(_ q: SIMD8<Int32>, _ c: LaneCast) -> SIMD8<Int32> {
-    let l = SIMD8<Int32>(repeating: Int32(c.lo)), h = SIMD8<Int32>(repeating: Int32(c.hi))
+    let l = SIMD8<Int32>(repeating: Int32(truncatingIfNeeded: c.lo)), h = SIMD8<Int32>(repeating: Int32(truncatingIfNeeded: c.hi))
     return q.replacing(with: 0, where: (q .< l) .| (q .> h))
   }
 }

@@ -243,7 +243,7 @@ enum ActivationFixedKernel {
         let k = tableIndex(x[i], size: s.tableSize, divisor: s.divisor, fractionalBits: s.inputFractionalBits)
         var idx = k &+ Int32(truncatingIfNeeded: half)
         if idx < 0 { idx = 0 }
-        if idx > Int32(s.tableSize &- 1) { idx = Int32(s.tableSize &- 1) }
+        if idx > Int32(truncatingIfNeeded: s.tableSize &- 1) { idx = Int32(truncatingIfNeeded: s.tableSize &- 1) }
         y[i] = table[Int(idx)]
         if O.enabled { o.result(exact: y[i], raw: y[i], []) }
       }

@@ -110,7 +110,7 @@ enum NormalizeFixedKernel {
     @inline(__always)
     func run<S: LaneShift & LaneShift32, R: LaneRange & LaneRange32>(_ c: LaneCast, _: S.Type, _: R.Type) {
       let shift = Int64(s.productShift)
-      let sh = SIMD8<Int32>(repeating: Int32(shift))
+      let sh = SIMD8<Int32>(repeating: Int32(truncatingIfNeeded: shift))
       let n = s.count
       for b in 0..<batch {
         let xb = x + b &* n, yb = y + b &* n

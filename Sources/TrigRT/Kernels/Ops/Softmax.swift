@@ -193,7 +193,7 @@ enum SoftmaxFixedKernel {
           let k = ActivationFixedKernel.tableIndex(x[j &* st] &- x[i &* st], size: s.expSize, divisor: 16, fractionalBits: s.dataFractionalBits)
           var idx = k &+ half
           if idx < 0 { idx = 0 }
-          if idx > Int32(s.expSize &- 1) { idx = Int32(s.expSize &- 1) }
+          if idx > Int32(truncatingIfNeeded: s.expSize &- 1) { idx = Int32(truncatingIfNeeded: s.expSize &- 1) }
           e = expT[Int(idx)]
         }
         acc = legacySum.apply(acc &+ e)
@@ -203,7 +203,7 @@ enum SoftmaxFixedKernel {
     for i in 0..<s.slice {
       var idx = ActivationFixedKernel.tableIndex(y[i &* st], size: s.invSize, divisor: 64, fractionalBits: s.tableFractionalBits)
       if idx < 0 { idx = 0 }
-      if idx > Int32(s.invSize &- 1) { idx = Int32(s.invSize &- 1) }
+      if idx > Int32(truncatingIfNeeded: s.invSize &- 1) { idx = Int32(truncatingIfNeeded: s.invSize &- 1) }
       y[i &* st] = invR[Int(idx)]
       if O.enabled { o.result(exact: y[i &* st], raw: y[i &* st], []) }
     }
