@@ -100,7 +100,7 @@ import Testing
   /// run one by one, observed (the general kernels). Random formats of every Q and O mode.
   @Test func foldedEpiloguesEqualTheUnfoldedLayers() throws {
     var r = RNG(s: 20261202)
-    var folded = 0, folded32 = 0
+    var folded = 0, folded32 = 0, mergedRelu = 0
     for trial in 0..<300 {
       let x = Self.format(&r, maxWidth: 16), w = Self.format(&r, maxWidth: 16)
       let acc = Self.format(&r, maxWidth: 32), res = Self.format(&r, maxWidth: 20)
@@ -111,7 +111,9 @@ import Testing
       var dl = HLSLayer(name: "d", configKey: "d", className: "Dense", op: .dense(spec, weights: weights.map { Double($0) }, bias: [Double](repeating: 0, count: m)), inputs: [0], output: 1)
       dl.resolved = ["weight": w, "bias": b, "accum": acc, "result": res]
       // ApplyAlpha(scale 1, bias) then, in most trials, an activation.
-      let nb = Self.format(&r, maxWidth: 16), nres = Self.format(&r, maxWidth: 20), ares = Self.format(&r, maxWidth: 20)
+      let nb = Self.format(&r, maxWidth: 16), nres = Self.format(&r, maxWidth: 20)
+      // Every fifth trial the activation keeps its input format (its conversion is the identity).
+      let ares = trial % 5 == 1 ? nres : Self.format(&r, maxWidth: 20)
       var nl = HLSLayer(name: "n", configKey: "n", className: "ApplyAlpha",
                         op: .normalize(scale: [Double](repeating: 1, count: m), bias: (0..<m).map { _ in nb.toDouble(Self.raw(nb, &r)) }), inputs: [1], output: 2)
       nl.resolved = ["scale": try FixedFormat(parsing: "ap_uint<1>"), "bias": nb, "result": nres]
@@ -135,7 +137,10 @@ import Testing
       guard let fold = folds.first else { continue }
       #expect(fold.step == 0 && fold.slot == Int32(last))
       folded += 1
-      if case .denseFixed(let d) = steps[0], d.epilogue?.lanes32 == true { folded32 += 1 }
+      if case .denseFixed(let d) = steps[0], let e = d.epilogue {
+        if e.lanes32 { folded32 += 1 }
+        if e.stages[e.count - 1].reluAfter { mergedRelu += 1 }
+      }
       let batch = Int.random(in: 1...4, using: &r)
       let xs = (0..<(k * batch)).map { _ in Self.raw(x, &r) }
       func execute(_ st: [Step], observed: Bool) -> [Int64] {
@@ -163,7 +168,7 @@ import Testing
       // Observed runs of the folded plan still execute every layer.
       #expect(execute(steps, observed: true) == want)
     }
-    #expect(folded > 100 && folded32 > 30, "folded \(folded), on 32-bit lanes \(folded32)")
+    #expect(folded > 100 && folded32 > 30 && mergedRelu > 10, "folded \(folded), on 32-bit lanes \(folded32), identity ReLU merged \(mergedRelu)")
   }
 
   @Test func laneCastEqualsFixedCast() throws {

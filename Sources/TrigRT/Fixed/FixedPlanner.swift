@@ -366,6 +366,7 @@ extension FixedPlanner {
       var lanes32 = f.resultIsIdentity || f.resultLane32 != nil
       var y = d.y
       var j = i + 1
+      var skip = 0
       chain: while j < steps.count, readers[y] == 1, isArena(y) {
         switch steps[j] {
         case .normalizeFixed(let n) where n.x == y && n.unitScale && !n.wide && n.channelsLast && n.channels == n.count && n.count == d.m:
@@ -375,12 +376,20 @@ extension FixedPlanner {
           stages.append(EpilogueStage(kind: .addBias, shift: Int32(n.productShift), bias: UnsafePointer(bias), cast: lc.pointee,
                                       bias32: UnsafePointer(bias32)))
           lanes32 = lanes32 && lc.pointee.fits32
+          skip += 1
           y = n.y
         case .activationFixed(let a) where a.x == y && (a.kind == .relu || a.kind == .linear) && a.count == d.m:
           guard let lc = a.lane else { break chain }
-          stages.append(EpilogueStage(kind: a.kind == .relu ? .relu : .linear, shift: 0, bias: d.accBias, cast: lc.pointee,
-                                      bias32: UnsafePointer(store.allocate(1, of: Int32.self))))
-          lanes32 = lanes32 && lc.pointee.fits32
+          let c = lc.pointee
+          lanes32 = lanes32 && c.fits32
+          if c.rightShift == 0 && c.leftShift == 0 && c.overflow == .none && !stages.isEmpty {
+            // The identity conversion: a linear layer vanishes, a ReLU is max(v, 0) in the previous pass.
+            if a.kind == .relu { stages[stages.count - 1].reluAfter = true }
+          } else {
+            stages.append(EpilogueStage(kind: a.kind == .relu ? .relu : .linear, shift: 0, bias: d.accBias, cast: c,
+                                        bias32: UnsafePointer(store.allocate(1, of: Int32.self))))
+          }
+          skip += 1
           y = a.y
         default:
           break chain
@@ -393,7 +402,7 @@ extension FixedPlanner {
         // The 32-bit row buffer follows the input row copy in the step's scratch region.
         let rowOffset = (max(d.k * 4, f.kPad * 2) + 63) / 64 * 16
         if lanes32 { scratchBytes = max(scratchBytes, rowOffset * 4 + (d.m + 7) / 8 * 32) }
-        d.epilogue = DenseEpilogue(y: y, skip: stages.count, stages: UnsafePointer(sp), count: stages.count, lanes32: lanes32,
+        d.epilogue = DenseEpilogue(y: y, skip: skip, stages: UnsafePointer(sp), count: stages.count, lanes32: lanes32,
                                    rowOffset: rowOffset)
         steps[i] = .denseFixed(d)
         folds.append((i, y))

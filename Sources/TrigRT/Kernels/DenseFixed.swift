@@ -60,17 +60,14 @@ struct DenseEpilogue {
   var rowOffset: Int
 
   /// lanes32: the stages over one result row in place, each a loop specialised on its cast's
-  /// policies, then the row widened into `y`.
+  /// policies; the last one stores the row widened into `y`.
   @inline(__always)
   func row32(_ v: UnsafeMutablePointer<Int32>, _ y: UnsafeMutablePointer<Int64>, _ m: Int) {
     let padded = (m &+ 7) & ~7
     for i in 0..<count {
       let st = stages + i
-      st.pointee.cast.specialise32(EpilogueStage.Loop32(v: v, n: padded, stage: st))
+      st.pointee.cast.specialise32(EpilogueStage.Loop32(v: v, n: padded, m: m, stage: st, out: i &+ 1 == count ? y : nil))
     }
-    var j = 0
-    while j &+ 8 <= m { widen8(UnsafeRawPointer(v + j).loadUnaligned(as: SIMD8<Int32>.self), y + j); j &+= 8 }
-    while j < m { y[j] = Int64(v[j]); j &+= 1 }
   }
 
   @inline(__always)
@@ -86,6 +83,7 @@ struct DenseEpilogue {
       case .linear:
         v = st.cast.apply(v)
       }
+      if st.reluAfter { v = v.replacing(with: 0, where: v .<= SIMD8<Int64>(repeating: 0)) }
     }
     return v
   }
@@ -102,40 +100,76 @@ struct EpilogueStage {
   var cast: LaneCast
   /// lanes32 addBias: the same biases as Int32.
   var bias32: UnsafePointer<Int32>
+  /// A following ReLU whose conversion is the identity, applied as `max(v, 0)` in this pass.
+  var reluAfter = false
 
-  /// One stage over a padded Int32 row, in place.
+  /// One stage over a padded Int32 row, in place; with `out`, the row's m values are stored
+  /// widened there instead.
   struct Loop32: LaneLoop32 {
     let v: UnsafeMutablePointer<Int32>
     let n: Int
+    let m: Int
     let stage: UnsafePointer<EpilogueStage>
+    let out: UnsafeMutablePointer<Int64>?
 
     @inline(__always)
     func run<S: LaneShift & LaneShift32, R: LaneRange & LaneRange32>(_ c: LaneCast, _: S.Type, _: R.Type) {
-      var i = 0
-      switch stage.pointee.kind {
-      case .addBias:
-        let sh = SIMD8<Int32>(repeating: stage.pointee.shift), b = stage.pointee.bias32
-        while i < n {
-          let x = UnsafeRawPointer(v + i).loadUnaligned(as: SIMD8<Int32>.self)
-          let r = (x &<< sh) &+ UnsafeRawPointer(b + i).loadUnaligned(as: SIMD8<Int32>.self)
-          UnsafeMutableRawPointer(v + i).storeBytes(of: R.apply(S.apply(r, c), c), as: SIMD8<Int32>.self)
-          i &+= 8
-        }
-      case .relu:
-        while i < n {
-          let x = UnsafeRawPointer(v + i).loadUnaligned(as: SIMD8<Int32>.self)
-          let q = R.apply(S.apply(x, c), c).replacing(with: 0, where: x .<= SIMD8<Int32>(repeating: 0))
-          UnsafeMutableRawPointer(v + i).storeBytes(of: q, as: SIMD8<Int32>.self)
-          i &+= 8
-        }
-      case .linear:
-        while i < n {
-          let x = UnsafeRawPointer(v + i).loadUnaligned(as: SIMD8<Int32>.self)
-          UnsafeMutableRawPointer(v + i).storeBytes(of: R.apply(S.apply(x, c), c), as: SIMD8<Int32>.self)
-          i &+= 8
-        }
+      switch (stage.pointee.kind, stage.pointee.reluAfter) {
+      case (.addBias, false): pass(StageAddBias.self, false, c, S.self, R.self)
+      case (.addBias, true): pass(StageAddBias.self, true, c, S.self, R.self)
+      case (.relu, let r): pass(StageRelu.self, r, c, S.self, R.self)
+      case (.linear, false): pass(StageLinear.self, false, c, S.self, R.self)
+      case (.linear, true): pass(StageLinear.self, true, c, S.self, R.self)
       }
     }
+
+    @inline(__always)
+    func pass<K: StageKind, S: LaneShift & LaneShift32, R: LaneRange & LaneRange32>(_: K.Type, _ relu: Bool, _ c: LaneCast, _: S.Type, _: R.Type) {
+      let sh = SIMD8<Int32>(repeating: stage.pointee.shift), b = stage.pointee.bias32
+      let zero = SIMD8<Int32>(repeating: 0)
+      var i = 0
+      while i < n {
+        let x = UnsafeRawPointer(v + i).loadUnaligned(as: SIMD8<Int32>.self)
+        var q = K.apply(x, sh, b + i, c, S.self, R.self)
+        if relu { q = q.replacing(with: zero, where: q .<= zero) }
+        if let o = out, i &+ 8 <= m {
+          widen8(q, o + i)
+        } else {
+          UnsafeMutableRawPointer(v + i).storeBytes(of: q, as: SIMD8<Int32>.self)
+        }
+        i &+= 8
+      }
+      if let o = out {
+        var j = m & ~7
+        while j < m { o[j] = Int64(v[j]); j &+= 1 }
+      }
+    }
+  }
+}
+
+protocol StageKind {
+  static func apply<S: LaneShift & LaneShift32, R: LaneRange & LaneRange32>(_ x: SIMD8<Int32>, _ sh: SIMD8<Int32>, _ b: UnsafePointer<Int32>,
+                                                                           _ c: LaneCast, _: S.Type, _: R.Type) -> SIMD8<Int32>
+}
+enum StageAddBias: StageKind {
+  @inline(__always)
+  static func apply<S: LaneShift & LaneShift32, R: LaneRange & LaneRange32>(_ x: SIMD8<Int32>, _ sh: SIMD8<Int32>, _ b: UnsafePointer<Int32>,
+                                                                           _ c: LaneCast, _: S.Type, _: R.Type) -> SIMD8<Int32> {
+    R.apply(S.apply((x &<< sh) &+ UnsafeRawPointer(b).loadUnaligned(as: SIMD8<Int32>.self), c), c)
+  }
+}
+enum StageRelu: StageKind {
+  @inline(__always)
+  static func apply<S: LaneShift & LaneShift32, R: LaneRange & LaneRange32>(_ x: SIMD8<Int32>, _ sh: SIMD8<Int32>, _ b: UnsafePointer<Int32>,
+                                                                           _ c: LaneCast, _: S.Type, _: R.Type) -> SIMD8<Int32> {
+    R.apply(S.apply(x, c), c).replacing(with: 0, where: x .<= SIMD8<Int32>(repeating: 0))
+  }
+}
+enum StageLinear: StageKind {
+  @inline(__always)
+  static func apply<S: LaneShift & LaneShift32, R: LaneRange & LaneRange32>(_ x: SIMD8<Int32>, _ sh: SIMD8<Int32>, _ b: UnsafePointer<Int32>,
+                                                                           _ c: LaneCast, _: S.Type, _: R.Type) -> SIMD8<Int32> {
+    R.apply(S.apply(x, c), c)
   }
 }
 
