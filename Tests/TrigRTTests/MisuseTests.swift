@@ -234,6 +234,8 @@ import TrigRTCABI
     let q = UnsafeRawPointer(Unmanaged.passUnretained(s).toOpaque())
     #expect(q.load(fromByteOffset: Session.handleMagicOffset, as: UInt64.self) == Session.liveMagic)
     #expect(Session.fromHandle(q) === s && Model.fromHandle(q) == nil && Session.fromHandle(p) == nil)
+    // The run path's header pointer (computed by address) is ManagedBuffer's.
+    #expect(s.h == s.withUnsafeMutablePointerToHeader { $0 })
     #expect(m.sessionCount == 1)
   }
 

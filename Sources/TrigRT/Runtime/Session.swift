@@ -20,8 +20,12 @@ public struct SessionHeader {
   /// Fixed mode, while reporting: NaN values among the inputs converted since the last reset.
   var nanInputs: UInt64
   let model: Model
-  /// The model's plan, read on the run path without retaining it (the session owns `model`).
+  /// The model's plan (the session owns `model`). Not for the run path: loading a class
+  /// reference into a local retains and releases it (an atomic pair each time), so `run` reads
+  /// `tables` instead.
   unowned(unsafe) let plan: Plan
+  /// The plan's tables that `run` reads, as raw pointers into memory the plan owns.
+  let tables: RunTables
   let maxBatch: Int
   let slots: UnsafeMutablePointer<UnsafeMutableRawPointer>
   let arena: UnsafeMutableRawPointer
@@ -30,6 +34,23 @@ public struct SessionHeader {
   let statsCount: Int
   /// When set, runs use the observed (general) kernels and update `stats`.
   var reporting: Bool
+}
+
+/// What the run path reads of a plan, with the plan's member names.
+struct RunTables {
+  let steps: UnsafeMutableBufferPointer<Step>
+  let inputPorts: UnsafeMutableBufferPointer<Plan.Port>
+  let outputPorts: UnsafeMutableBufferPointer<Plan.Port>
+  let quantizers: UnsafePointer<InputQuantizer>?
+  let converters: UnsafePointer<OutputConverter>?
+
+  init(_ p: Plan) {
+    steps = p.steps
+    inputPorts = p.inputPorts
+    outputPorts = p.outputPorts
+    quantizers = p.quantizers
+    converters = p.converters
+  }
 }
 
 /// Why `run` refused its arguments; formatted by the caller without allocating.
@@ -61,7 +82,13 @@ public enum RunFailure: Sendable, Equatable {
 
 public final class Session: ManagedBuffer<SessionHeader, UInt8> {
   /// The header, by pointer: reading its fields this way copies (and retains) nothing.
-  @inline(__always) var h: UnsafeMutablePointer<SessionHeader> { withUnsafeMutablePointerToHeader { $0 } }
+  /// The header sits right after Swift's 16-byte object header (`handleMagicOffset`, as the C ABI's
+  /// handle check assumes; a test compares it with `withUnsafeMutablePointerToHeader`). Computed by address,
+  /// because the closure-based accessor retains and releases the session (an atomic pair per
+  /// access, several per run).
+  @inline(__always) var h: UnsafeMutablePointer<SessionHeader> {
+    (UnsafeMutableRawPointer(Unmanaged.passUnretained(self).toOpaque()) + Session.handleMagicOffset).assumingMemoryBound(to: SessionHeader.self)
+  }
 
   static let liveMagic: UInt64 = 0x6E6F_6973_7365_7374   // "tsession"
   static let deadMagic: UInt64 = 0x6E6F_6973_7365_6164   // "dassion"
@@ -119,7 +146,7 @@ public final class Session: ManagedBuffer<SessionHeader, UInt8> {
         let aligned = raw + Int((64 - UInt(bitPattern: raw) % 64) % 64)
         let slots = aligned.bindMemory(to: UnsafeMutableRawPointer.self, capacity: max(slotCount, 1))
         let stats = (aligned + slotBytes).bindMemory(to: LayerStats.self, capacity: max(statsCount, 1))
-        return SessionHeader(magic: Session.liveMagic, busy: 0, nanInputs: 0, model: model, plan: plan, maxBatch: maxBatch,
+        return SessionHeader(magic: Session.liveMagic, busy: 0, nanInputs: 0, model: model, plan: plan, tables: RunTables(plan), maxBatch: maxBatch,
                              slots: slots, arena: arena, stats: stats, statsCount: statsCount, reporting: false)
       }
     }
@@ -185,7 +212,7 @@ public final class Session: ManagedBuffer<SessionHeader, UInt8> {
   /// outputs + outputs²) comparisons.
   @inline(__always)
   func check(_ inputs: UnsafeRawPointer?, _ outputs: UnsafeRawPointer?, _ batch: Int, elementSize: Int) -> RunFailure? {
-    let plan = h.pointee.plan
+    let plan = h.pointee.tables
     guard let inputs else { return .nullInputs }
     guard let outputs else { return .nullOutputs }
     let ins = inputs.assumingMemoryBound(to: UnsafeRawPointer?.self)
@@ -220,7 +247,7 @@ public final class Session: ManagedBuffer<SessionHeader, UInt8> {
   func countNaNs<T: BinaryFloatingPoint>(_ inputs: UnsafePointer<UnsafePointer<T>?>, batch: Int, _: T.Type) {
     let hp = h
     guard hp.pointee.reporting else { return }
-    let plan = hp.pointee.plan
+    let plan = hp.pointee.tables
     var n: UInt64 = 0
     for i in 0..<plan.inputPorts.count {
       guard let x = inputs[i] else { continue }
@@ -232,7 +259,7 @@ public final class Session: ManagedBuffer<SessionHeader, UInt8> {
   @inline(__always)
   func execute(_ batch: Int) {
     let hp = h
-    let plan = hp.pointee.plan
+    let plan = hp.pointee.tables
     if hp.pointee.reporting {
       Executor.executeObserved(plan.steps, UnsafePointer(hp.pointee.slots), batch: batch, stats: hp.pointee.stats)
     } else {
@@ -244,7 +271,7 @@ public final class Session: ManagedBuffer<SessionHeader, UInt8> {
   @inline(__always)
   func bindStagedOutputs() {
     let hp = h
-    let plan = hp.pointee.plan
+    let plan = hp.pointee.tables
     let arena = hp.pointee.arena, slots = hp.pointee.slots, maxBatch = hp.pointee.maxBatch
     for p in plan.outputPorts { slots[Int(p.slot)] = arena + p.staging * maxBatch }
   }
@@ -254,7 +281,7 @@ public final class Session: ManagedBuffer<SessionHeader, UInt8> {
   @inline(__always)
   func bindFixedInputs(_ qz: UnsafePointer<InputQuantizer>, batch: Int, doubles inputs: UnsafePointer<UnsafePointer<Double>?>) {
     let hp = h
-    let plan = hp.pointee.plan
+    let plan = hp.pointee.tables
     let arena = hp.pointee.arena, slots = hp.pointee.slots, maxBatch = hp.pointee.maxBatch
     for i in 0..<plan.inputPorts.count {
       let p = plan.inputPorts[i]
@@ -285,7 +312,7 @@ public final class Session: ManagedBuffer<SessionHeader, UInt8> {
   @inline(__always)
   func bindFixedInputs(_ qz: UnsafePointer<InputQuantizer>, batch: Int, _ inputs: UnsafePointer<UnsafePointer<Float>?>) {
     let hp = h
-    let plan = hp.pointee.plan
+    let plan = hp.pointee.tables
     let arena = hp.pointee.arena, slots = hp.pointee.slots, maxBatch = hp.pointee.maxBatch
     for i in 0..<plan.inputPorts.count {
       let p = plan.inputPorts[i]
@@ -313,7 +340,7 @@ public final class Session: ManagedBuffer<SessionHeader, UInt8> {
   @inline(__always)
   func readFixedOutputs(_ cv: UnsafePointer<OutputConverter>, batch: Int, store: (UnsafePointer<OutputConverter>, Int, Int, Int64) -> Void) {
     let hp = h
-    let plan = hp.pointee.plan
+    let plan = hp.pointee.tables
     let arena = hp.pointee.arena, maxBatch = hp.pointee.maxBatch
     for j in 0..<plan.outputPorts.count {
       let p = plan.outputPorts[j]
@@ -338,7 +365,7 @@ public final class Session: ManagedBuffer<SessionHeader, UInt8> {
     guard trigrtsupport_try_enter(&hp.pointee.busy) != 0 else { return .busy }
     defer { trigrtsupport_leave(&hp.pointee.busy) }
     #endif
-    let plan = hp.pointee.plan
+    let plan = hp.pointee.tables
     if let qz = plan.quantizers, let cv = plan.converters {
       countNaNs(inputs!, batch: batch, Float.self)
       bindFixedInputs(qz, batch: batch, inputs!)
@@ -364,7 +391,7 @@ public final class Session: ManagedBuffer<SessionHeader, UInt8> {
     guard trigrtsupport_try_enter(&hp.pointee.busy) != 0 else { return .busy }
     defer { trigrtsupport_leave(&hp.pointee.busy) }
     #endif
-    let plan = hp.pointee.plan
+    let plan = hp.pointee.tables
     if let qz = plan.quantizers, let cv = plan.converters {
       countNaNs(inputs!, batch: batch, Double.self)
       bindFixedInputs(qz, batch: batch, doubles: inputs!)
