@@ -64,6 +64,7 @@ import Testing
   @Test func denseFastPathsEqualTheGeneralPath() throws {
     var r = RNG(s: 20261201)
     var fast32 = 0, fast16 = 0, general = 0
+    var kinds: [ProductRounding.Kind: Int] = [:]
     for trial in 0..<400 {
       // Narrow formats so that the fast paths qualify often; every fourth trial arbitrary.
       let x = Self.format(&r, maxWidth: trial % 4 == 0 ? 24 : 16)
@@ -87,12 +88,14 @@ import Testing
       let (step, info) = try FixedPlanner.step(l, ins: [0], out: 1, inputFormats: [x], valueShape: { $0 == 0 ? [k] : [m] },
                                               store: store, statsIndex: 0, scratch: 2, scratchBytes: &scratch, source: "test")
       if info.kind.contains("16-bit") { fast16 += 1 } else if info.kind.contains("32-bit") { fast32 += 1 } else { general += 1 }
+      if case .denseFixed(let d) = step, let f = d.fast { kinds[f.rounding.kind, default: 0] += 1 }
       let batch = Int.random(in: 1...5, using: &r)
       let xs = (0..<(k * batch)).map { _ in Self.raw(x, &r) }
       let (plain, observed) = Self.run(step, x: xs, outCount: m, batch: batch, scratch: scratch / 8 + 8)
       #expect(plain == observed, "trial \(trial): \(x) × \(w) → accum \(acc) → \(res), k=\(k) m=\(m), \(info.kind)")
     }
     #expect(fast16 > 20 && fast32 > 50, "paths taken: 16-bit \(fast16), 32-bit \(fast32), general \(general)")
+    #expect([.floor, .round, .roundAdd, .roundShort].allSatisfy { kinds[$0, default: 0] >= 3 }, "product roundings: \(kinds)")
   }
 
   /// Dense → unit-scale ApplyAlpha → ReLU / linear chains: the fast Dense with the layers folded

@@ -317,7 +317,11 @@ enum FixedPlanner {
       guard -dShift < 32 else { return nil }
       rounding = ProductRounding(kind: .left, shift: Int32(-dShift), c0: 0, cs: 0, cl: 0)
     } else {
-      guard let r = ProductRounding.rightShift(a.quantization, dShift) else { return nil }
+      guard var r = ProductRounding.rightShift(a.quantization, dShift) else { return nil }
+      // Products of at most 30 bits leave room for the rounding constants: one add and a shift.
+      if r.kind == .round && (p.isSigned ? p.width <= 30 : p.width <= 29) {
+        r.kind = r.cs == 0 && r.cl == 0 ? .roundAdd : .roundShort
+      }
       rounding = r
     }
     let tiles = (d.outFeatures + 7) / 8

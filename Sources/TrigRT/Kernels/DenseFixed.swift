@@ -213,7 +213,9 @@ struct DenseFastPlan {
 /// FixedCast's bias constants: t = p >> d; inc = (p − (t << d) + c0 + (p < 0 ? cs : 0) +
 /// (t odd ? cl : 0)) >> d.
 struct ProductRounding: Equatable {
-  enum Kind: UInt8 { case exact, left, floor, round }
+  /// roundAdd and roundShort: (p + c0 [+ the sign and lsb terms]) >> d, which equals the rule
+  /// (see RightShift in LaneCast.swift) when no lane can overflow: products of at most 30 bits.
+  enum Kind: UInt8 { case exact, left, floor, round, roundAdd, roundShort }
   var kind: Kind
   var shift: Int32
   var c0: Int32
@@ -250,6 +252,12 @@ struct ProductRounding: Equatable {
       let sign = p &>> 31                        // 0 or −1
       let lsb = SIMD8<Int32>.zero &- (t & 1)     // 0 or −1
       return t &+ ((rem &+ SIMD8(repeating: c0) &+ (sign & SIMD8(repeating: cs)) &+ (lsb & SIMD8(repeating: cl))) &>> sh)
+    case .roundAdd:
+      return (p &+ SIMD8(repeating: c0)) &>> SIMD8(repeating: shift)
+    case .roundShort:
+      let sh = SIMD8<Int32>(repeating: shift)
+      let lsb = SIMD8<Int32>.zero &- ((p &>> sh) & 1)
+      return (p &+ SIMD8(repeating: c0) &+ ((p &>> 31) & SIMD8(repeating: cs)) &+ (lsb & SIMD8(repeating: cl))) &>> sh
     }
   }
 
@@ -259,7 +267,7 @@ struct ProductRounding: Equatable {
     case .exact: return p
     case .left: return p &<< shift
     case .floor: return p &>> shift
-    case .round:
+    case .round, .roundAdd, .roundShort:
       let t = p &>> shift
       let rem = p &- (t &<< shift)
       return t &+ ((rem &+ c0 &+ ((p &>> 31) & cs) &+ ((0 &- (t & 1)) & cl)) &>> shift)
@@ -279,24 +287,34 @@ enum DenseFixedKernel {
       case (.wrapDeferred, .left): runFast(s, f, slots, batch: batch, Left.self, WrapDeferred.self)
       case (.wrapDeferred, .floor): runFast(s, f, slots, batch: batch, Floor.self, WrapDeferred.self)
       case (.wrapDeferred, .round): runFast(s, f, slots, batch: batch, Round.self, WrapDeferred.self)
+      case (.wrapDeferred, .roundAdd): runFast(s, f, slots, batch: batch, RoundAdd.self, WrapDeferred.self)
+      case (.wrapDeferred, .roundShort): runFast(s, f, slots, batch: batch, RoundShort.self, WrapDeferred.self)
       case (.saturate(_, _, let zero), let k):
         switch (zero, f.productCanOverflow, k) {
         case (false, false, .exact): runFast(s, f, slots, batch: batch, Exact.self, SatSums.self)
         case (false, false, .left): runFast(s, f, slots, batch: batch, Left.self, SatSums.self)
         case (false, false, .floor): runFast(s, f, slots, batch: batch, Floor.self, SatSums.self)
         case (false, false, .round): runFast(s, f, slots, batch: batch, Round.self, SatSums.self)
+        case (false, false, .roundAdd): runFast(s, f, slots, batch: batch, RoundAdd.self, SatSums.self)
+        case (false, false, .roundShort): runFast(s, f, slots, batch: batch, RoundShort.self, SatSums.self)
         case (false, true, .exact): runFast(s, f, slots, batch: batch, Exact.self, SatAll.self)
         case (false, true, .left): runFast(s, f, slots, batch: batch, Left.self, SatAll.self)
         case (false, true, .floor): runFast(s, f, slots, batch: batch, Floor.self, SatAll.self)
         case (false, true, .round): runFast(s, f, slots, batch: batch, Round.self, SatAll.self)
+        case (false, true, .roundAdd): runFast(s, f, slots, batch: batch, RoundAdd.self, SatAll.self)
+        case (false, true, .roundShort): runFast(s, f, slots, batch: batch, RoundShort.self, SatAll.self)
         case (true, false, .exact): runFast(s, f, slots, batch: batch, Exact.self, ZeroSums.self)
         case (true, false, .left): runFast(s, f, slots, batch: batch, Left.self, ZeroSums.self)
         case (true, false, .floor): runFast(s, f, slots, batch: batch, Floor.self, ZeroSums.self)
         case (true, false, .round): runFast(s, f, slots, batch: batch, Round.self, ZeroSums.self)
+        case (true, false, .roundAdd): runFast(s, f, slots, batch: batch, RoundAdd.self, ZeroSums.self)
+        case (true, false, .roundShort): runFast(s, f, slots, batch: batch, RoundShort.self, ZeroSums.self)
         case (true, true, .exact): runFast(s, f, slots, batch: batch, Exact.self, ZeroAll.self)
         case (true, true, .left): runFast(s, f, slots, batch: batch, Left.self, ZeroAll.self)
         case (true, true, .floor): runFast(s, f, slots, batch: batch, Floor.self, ZeroAll.self)
         case (true, true, .round): runFast(s, f, slots, batch: batch, Round.self, ZeroAll.self)
+        case (true, true, .roundAdd): runFast(s, f, slots, batch: batch, RoundAdd.self, ZeroAll.self)
+        case (true, true, .roundShort): runFast(s, f, slots, batch: batch, RoundShort.self, ZeroAll.self)
         }
       }
       return
@@ -342,6 +360,18 @@ enum DenseFixedKernel {
   enum Left: Rounder { @inline(__always) static func apply(_ p: SIMD8<Int32>, _ r: ProductRounding) -> SIMD8<Int32> { p &<< SIMD8(repeating: r.shift) } }
   enum Floor: Rounder { @inline(__always) static func apply(_ p: SIMD8<Int32>, _ r: ProductRounding) -> SIMD8<Int32> { p &>> SIMD8(repeating: r.shift) } }
   enum Round: Rounder { @inline(__always) static func apply(_ p: SIMD8<Int32>, _ r: ProductRounding) -> SIMD8<Int32> { r.apply(p) } }
+  enum RoundAdd: Rounder {
+    @inline(__always) static func apply(_ p: SIMD8<Int32>, _ r: ProductRounding) -> SIMD8<Int32> {
+      (p &+ SIMD8(repeating: r.c0)) &>> SIMD8(repeating: r.shift)
+    }
+  }
+  enum RoundShort: Rounder {
+    @inline(__always) static func apply(_ p: SIMD8<Int32>, _ r: ProductRounding) -> SIMD8<Int32> {
+      let sh = SIMD8<Int32>(repeating: r.shift)
+      let lsb = SIMD8<Int32>.zero &- ((p &>> sh) & 1)
+      return (p &+ SIMD8(repeating: r.c0) &+ ((p &>> 31) & SIMD8(repeating: r.cs)) &+ (lsb & SIMD8(repeating: r.cl))) &>> sh
+    }
+  }
 
   /// How a product joins an accumulator: `acc = accum_t(acc + accum_t(p))` in lanes.
   protocol Accumulator {

@@ -85,12 +85,7 @@ struct LaneCast {
   func apply(_ r: SIMD8<Int64>) -> SIMD8<Int64> {
     var q: SIMD8<Int64>
     if rightShift > 0 {
-      let sh = SIMD8<Int64>(repeating: rightShift)
-      let t = r &>> sh
-      let rem = r &- (t &<< sh)
-      let sign = r &>> 63
-      let lsb = SIMD8<Int64>.zero &- (t & 1)
-      q = t &+ ((rem &+ SIMD8(repeating: c0) &+ (sign & SIMD8(repeating: cs)) &+ (lsb & SIMD8(repeating: cl))) &>> sh)
+      q = RightShift.apply(r, self)
     } else if leftShift > 0 {
       q = r &<< SIMD8(repeating: leftShift)
     } else {
@@ -118,9 +113,7 @@ struct LaneCast {
   func apply(_ r: Int64) -> Int64 {
     var q: Int64
     if rightShift > 0 {
-      let t = r &>> rightShift
-      let rem = r &- (t &<< rightShift)
-      q = t &+ ((rem &+ c0 &+ ((r &>> 63) & cs) &+ ((0 &- (t & 1)) & cl)) &>> rightShift)
+      q = RightShift.apply(r, self)
     } else if leftShift > 0 {
       q = r &<< leftShift
     } else {
@@ -167,19 +160,24 @@ enum LeftShift: LaneShift {
   @inline(__always) static func apply(_ r: SIMD8<Int64>, _ c: LaneCast) -> SIMD8<Int64> { r &<< SIMD8(repeating: c.leftShift) }
   @inline(__always) static func apply(_ r: Int64, _ c: LaneCast) -> Int64 { r &<< c.leftShift }
 }
+/// The rounding right shift: with t = r >> d and rem = r − (t << d), the rule's
+/// t + ((rem + X) >> d) equals (r + X) >> d for any integer X (floor division), so
+/// q = (r + c0 + (r < 0 ? cs : 0) + (t odd ? cl : 0)) >> d, the terms whose constant is 0
+/// skipped. No lane overflows: sources are at most 62 bits (30 on 32-bit lanes) and the
+/// constants below 2^d ≤ 2^60 (2^29).
 enum RightShift: LaneShift {
   @inline(__always) static func apply(_ r: SIMD8<Int64>, _ c: LaneCast) -> SIMD8<Int64> {
     let sh = SIMD8<Int64>(repeating: c.rightShift)
-    let t = r &>> sh
-    let rem = r &- (t &<< sh)
-    let sign = r &>> 63
-    let lsb = SIMD8<Int64>.zero &- (t & 1)
-    return t &+ ((rem &+ SIMD8(repeating: c.c0) &+ (sign & SIMD8(repeating: c.cs)) &+ (lsb & SIMD8(repeating: c.cl))) &>> sh)
+    var x = SIMD8<Int64>(repeating: c.c0)
+    if c.cs != 0 { x &+= (r &>> 63) & SIMD8(repeating: c.cs) }
+    if c.cl != 0 { x &+= (SIMD8<Int64>.zero &- ((r &>> sh) & 1)) & SIMD8(repeating: c.cl) }
+    return (r &+ x) &>> sh
   }
   @inline(__always) static func apply(_ r: Int64, _ c: LaneCast) -> Int64 {
-    let t = r &>> c.rightShift
-    let rem = r &- (t &<< c.rightShift)
-    return t &+ ((rem &+ c.c0 &+ ((r &>> 63) & c.cs) &+ ((0 &- (t & 1)) & c.cl)) &>> c.rightShift)
+    var x = c.c0
+    if c.cs != 0 { x &+= (r &>> 63) & c.cs }
+    if c.cl != 0 { x &+= (0 &- ((r &>> c.rightShift) & 1)) & c.cl }
+    return (r &+ x) &>> c.rightShift
   }
 }
 enum InRange: LaneRange {
@@ -276,11 +274,10 @@ extension LeftShift: LaneShift32 {
 extension RightShift: LaneShift32 {
   @inline(__always) static func apply(_ r: SIMD8<Int32>, _ c: LaneCast) -> SIMD8<Int32> {
     let sh = SIMD8<Int32>(repeating: Int32(truncatingIfNeeded: c.rightShift))
-    let t = r &>> sh
-    let rem = r &- (t &<< sh)
-    let sign = r &>> 31
-    let lsb = SIMD8<Int32>.zero &- (t & 1)
-    return t &+ ((rem &+ SIMD8(repeating: Int32(truncatingIfNeeded: c.c0)) &+ (sign & SIMD8(repeating: Int32(truncatingIfNeeded: c.cs))) &+ (lsb & SIMD8(repeating: Int32(truncatingIfNeeded: c.cl)))) &>> sh)
+    var x = SIMD8<Int32>(repeating: Int32(truncatingIfNeeded: c.c0))
+    if c.cs != 0 { x &+= (r &>> 31) & SIMD8(repeating: Int32(truncatingIfNeeded: c.cs)) }
+    if c.cl != 0 { x &+= (SIMD8<Int32>.zero &- ((r &>> sh) & 1)) & SIMD8(repeating: Int32(truncatingIfNeeded: c.cl)) }
+    return (r &+ x) &>> sh
   }
 }
 extension InRange: LaneRange32 {
