@@ -368,6 +368,7 @@ extension FixedPlanner {
       guard case .denseFixed(var d) = steps[i], let f = d.fast, d.rowsPerSample == 1 else { i += 1; continue }
       var stages: [EpilogueStage] = []
       var lanes32 = f.resultIsIdentity || f.resultLane32 != nil
+
       var y = d.y
       var j = i + 1
       var skip = 0
@@ -400,7 +401,12 @@ extension FixedPlanner {
         }
         j += 1
       }
-      if !stages.isEmpty {
+      if skip > 0 {
+        // On 32-bit lanes the Dense's own result conversion is the first pass (finish stores accum_t).
+        if lanes32 && !f.resultIsIdentity, let rl = f.resultLane32 {
+          stages.insert(EpilogueStage(kind: .linear, shift: 0, bias: d.accBias, cast: rl.pointee,
+                                      bias32: UnsafePointer(store.allocate(1, of: Int32.self))), at: 0)
+        }
         let sp = store.allocate(stages.count, of: EpilogueStage.self)
         for (k, st) in stages.enumerated() { (sp + k).initialize(to: st) }
         // The 32-bit row buffer follows the input row copy in the step's scratch region.

@@ -123,7 +123,9 @@ struct EpilogueStage {
       }
     }
 
-    @inline(__always)
+    /// Out of line: one small function per (kind, shift, range), rather than one huge row32
+    /// whose prologue computes every variant's loop constants.
+    @inline(never)
     func pass<K: StageKind, S: LaneShift & LaneShift32, R: LaneRange & LaneRange32>(_: K.Type, _ relu: Bool, _ c: LaneCast, _: S.Type, _: R.Type) {
       let sh = SIMD8<Int32>(repeating: stage.pointee.shift), b = stage.pointee.bias32
       let zero = SIMD8<Int32>(repeating: 0)
@@ -495,9 +497,8 @@ enum DenseFixedKernel {
     let v: SIMD8<Int64>
     if let e = s.epilogue, e.lanes32 {
       // The row buffer gets the result; `DenseEpilogue.row32` finishes the row.
-      var r = accumulated32(a, s, f, m0)
-      if !f.resultIsIdentity, let lc = f.resultLane32 { r = lc.pointee.apply32(r) }
-      UnsafeMutableRawPointer(row + m0).storeBytes(of: r, as: SIMD8<Int32>.self)
+      // accum_t's raws; res_t(acc), when it is not the identity, is the epilogue's first pass.
+      UnsafeMutableRawPointer(row + m0).storeBytes(of: accumulated32(a, s, f, m0), as: SIMD8<Int32>.self)
       return
     } else if let e = s.epilogue {
       v = e.apply(result64(a, s, f, rc, m0), m0)
