@@ -448,6 +448,7 @@ enum DenseFixedKernel {
     let k = s.k
     let ts = k &* 8
     let rd = f.rounding
+    let toRow = s.epilogue?.lanes32 ?? false
     var lo = SIMD8<Int32>.zero, hi = SIMD8<Int32>.zero
     if case .saturate(let l, let h, _) = f.accumulation { lo = SIMD8(repeating: l); hi = SIMD8(repeating: h) }
     var t = 0
@@ -463,8 +464,13 @@ enum DenseFixedKernel {
         a2 = A.add(a2, R.apply(xv &* load8(w2 + o), rd), lo, hi)
         a3 = A.add(a3, R.apply(xv &* load8(w3 + o), rd), lo, hi)
       }
-      finish(a0, s, f, rc, y, t &* 8, row); finish(a1, s, f, rc, y, (t &+ 1) &* 8, row)
-      finish(a2, s, f, rc, y, (t &+ 2) &* 8, row); finish(a3, s, f, rc, y, (t &+ 3) &* 8, row)
+      if toRow {
+        toRow32(a0, s, f, t &* 8, row); toRow32(a1, s, f, (t &+ 1) &* 8, row)
+        toRow32(a2, s, f, (t &+ 2) &* 8, row); toRow32(a3, s, f, (t &+ 3) &* 8, row)
+      } else {
+        finish(a0, s, f, rc, y, t &* 8, row); finish(a1, s, f, rc, y, (t &+ 1) &* 8, row)
+        finish(a2, s, f, rc, y, (t &+ 2) &* 8, row); finish(a3, s, f, rc, y, (t &+ 3) &* 8, row)
+      }
       t &+= 4
     }
     while t < f.tiles {
@@ -473,7 +479,7 @@ enum DenseFixedKernel {
         // Ordered accumulation: one chain.
         var a0 = initial(s, t &* 8, A.self)
         for i in 0..<k { a0 = A.add(a0, R.apply(SIMD8<Int32>(repeating: x[i]) &* load8(w0 + i &* 8), rd), lo, hi) }
-        finish(a0, s, f, rc, y, t &* 8, row)
+        if toRow { toRow32(a0, s, f, t &* 8, row) } else { finish(a0, s, f, rc, y, t &* 8, row) }
       } else {
         var a0 = SIMD8<Int32>.zero, c0 = SIMD8<Int32>.zero
         var i = 0
@@ -483,7 +489,7 @@ enum DenseFixedKernel {
           i &+= 2
         }
         if i < k { a0 &+= R.apply(SIMD8<Int32>(repeating: x[i]) &* load8(w0 + i &* 8), rd) }
-        finish(a0 &+ c0, s, f, rc, y, t &* 8, row)
+        if toRow { toRow32(a0 &+ c0, s, f, t &* 8, row) } else { finish(a0 &+ c0, s, f, rc, y, t &* 8, row) }
       }
       t &+= 1
     }
@@ -508,6 +514,13 @@ enum DenseFixedKernel {
     let n = min(8, s.m &- m0)
     if n == 8 { store8(v, y + m0); return }
     for l in 0..<n { y[m0 &+ l] = v[l] }
+  }
+
+  /// A folded epilogue on 32-bit lanes: accum_t's raws into the row buffer (small enough to
+  /// stay inline in the tile loop, where `finish` is a call).
+  @inline(__always)
+  static func toRow32(_ a: SIMD8<Int32>, _ s: DenseFixedStep, _ f: DenseFastPlan, _ m0: Int, _ row: UnsafeMutablePointer<Int32>) {
+    UnsafeMutableRawPointer(row + m0).storeBytes(of: accumulated32(a, s, f, m0), as: SIMD8<Int32>.self)
   }
 
   /// accum_t's raws on 32-bit lanes: the saturated sums as they are, the deferred-wrap sums
