@@ -174,6 +174,38 @@ import Testing
     #expect(folded > 100 && folded32 > 30 && mergedRelu > 10, "folded \(folded), on 32-bit lanes \(folded32), identity ReLU merged \(mergedRelu)")
   }
 
+  /// Stable and latency softmax: the LaneCast path of unobserved runs against the observed
+  /// (FixedCast) path, random formats and table sizes, 1–9 values per slice.
+  @Test func softmaxLanesEqualTheGeneralPath() throws {
+    var r = RNG(s: 31)
+    var withLanes = 0
+    for trial in 0..<300 {
+      let x = Self.format(&r, maxWidth: 18)
+      let n = Int.random(in: 1...9, using: &r)
+      var l = HLSLayer(name: "s", configKey: "s", className: "Softmax", op: .softmax(SoftmaxSpec(outer: 1, axisSize: n, inner: 1)), inputs: [0], output: 1)
+      l.implementation = trial % 2 == 0 ? "stable" : "latency"
+      let size = [64, 256, 1024][Int.random(in: 0..<3, using: &r)]
+      l.expTableSize = size; l.invTableSize = size; l.tableSize = size
+      func wide(_ minWidth: Int) -> FixedFormat {
+        var f = Self.format(&r, maxWidth: 24)
+        while f.width < minWidth { f = Self.format(&r, maxWidth: 24) }
+        return f
+      }
+      l.resolved = ["result": Self.format(&r, maxWidth: 18), "exp_table": wide(10), "inv_table": wide(10), "inv_inp": wide(10),
+                    "accum": wide(10), "inp_norm": wide(10)]
+      let store = ConstantStore()
+      var scratch = 0
+      guard let (step, _) = try? FixedPlanner.step(l, ins: [0], out: 1, inputFormats: [x], valueShape: { _ in [n] }, store: store,
+                                                   statsIndex: 0, scratch: 2, scratchBytes: &scratch, source: "test") else { continue }
+      if case .softmaxFixed(let sm) = step, sm.lanes != nil { withLanes += 1 }
+      let batch = Int.random(in: 1...3, using: &r)
+      let xs = (0..<(n * batch)).map { _ in Self.raw(x, &r) }
+      let (plain, observed) = Self.run(step, x: xs, outCount: n, batch: batch, scratch: 8)
+      #expect(plain == observed, "trial \(trial): \(l.implementation) \(x) n=\(n) \(l.resolved)")
+    }
+    #expect(withLanes > 100, "softmax layers with lanes: \(withLanes)")
+  }
+
   @Test func laneCastEqualsFixedCast() throws {
     var r = RNG(s: 7)
     var checked = 0

@@ -280,6 +280,13 @@ enum FixedPlanner {
       }
       info.constants["exp_table_size"] = "\(expSize)"
       info.constants["inv_table_size"] = "\(l.invTableSize)"
+      let identity = LaneCast.make(from: accum.exact, to: accum)
+      if let norm = s.impl == .stable ? LaneCast.make(from: .difference(inF.exact, inF.exact), to: indexFormat) : identity,
+         let sum = LaneCast.make(from: .sum(accum.exact, accum.exact), to: accum),
+         let invIn = LaneCast.make(from: accum.exact, to: invInp),
+         let res = LaneCast.make(from: .product(accum.exact, invT.exact), to: result) {
+        s.lanes = store.box(SoftmaxLanes(norm: norm, sum: sum, invInput: invIn, result: res))
+      }
     default:
       throw fail("unknown softmax implementation \(l.implementation)")
     }

@@ -111,6 +111,16 @@ struct SoftmaxFixedStep {
   var zero: Int64
   var one: Int64
   var stats: Int32
+  /// stable / latency, unobserved: the four conversions as LaneCasts (scalar use), when each is
+  /// exact for its source (the planner's `LaneCast.make`).
+  var lanes: UnsafePointer<SoftmaxLanes>? = nil
+}
+
+struct SoftmaxLanes {
+  var norm: LaneCast      // x_max − x_i → inp_norm_t (stable)
+  var sum: LaneCast       // accum_t + accum_t → accum_t
+  var invInput: LaneCast  // accum_t → inv_inp_t
+  var result: LaneCast    // accum_t × inv_table_t → res_t
 }
 
 enum SoftmaxFixedKernel {
@@ -151,9 +161,35 @@ enum SoftmaxFixedKernel {
     return cp.apply(wide: Int128(a) &+ Int128(b))
   }
 
+  /// `reduce` with the conversion on a LaneCast (every partial sum fits Int64).
+  static func reduceLane(_ v: UnsafePointer<Int64>, _ n: Int, stride: Int, _ c: UnsafePointer<SoftmaxLanes>) -> Int64 {
+    if n == 1 { return v[0] }
+    if n == 2 { return c.pointee.sum.apply(v[0] &+ v[stride]) }
+    var left = 1
+    while left &* 2 <= n &- 1 { left &*= 2 }
+    let a = reduceLane(v, left, stride: stride, c), b = reduceLane(v + left &* stride, n &- left, stride: stride, c)
+    return c.pointee.sum.apply(a &+ b)
+  }
+
   @inline(__always)
   static func expNormalised<O: FixedObserver>(_ s: SoftmaxFixedStep, _ x: UnsafePointer<Int64>, _ y: UnsafeMutablePointer<Int64>, _ o: inout O) {
     guard let expAccum = s.expAccum, let invTable = s.invTable else { return }
+    if !O.enabled, let l = s.lanes {
+      let st = s.inner
+      if s.impl == .stable {
+        var mx = x[0]
+        for j in 1..<s.slice where x[j &* st] > mx { mx = x[j &* st] }
+        for j in 0..<s.slice {
+          y[j &* st] = expAccum[SoftmaxTables.index(l.pointee.norm.apply(mx &- x[j &* st]), width: s.indexWidth, bits: s.expBits)]
+        }
+      } else {
+        for j in 0..<s.slice { y[j &* st] = expAccum[SoftmaxTables.index(x[j &* st], width: s.indexWidth, bits: s.expBits)] }
+      }
+      let sum = l.pointee.invInput.apply(reduceLane(UnsafePointer(y), s.slice, stride: st, l))
+      let inv = invTable[SoftmaxTables.index(sum, width: s.invWidth, bits: s.invBits)]
+      for j in 0..<s.slice { y[j &* st] = l.pointee.result.apply(y[j &* st] &* inv) }
+      return
+    }
     let st = s.inner
     let normCast = s.normCast.pointee, sumCast = s.sumCast.pointee, resultCast = s.resultCast.pointee
     if s.impl == .stable {
