@@ -16,7 +16,7 @@ import TrigRTTools
     }
   }
 
-  static let zoo = ["deepcsv", "jet_tagger", "tracknn"]
+  static let zoo = ["deepcsv", "jet_tagger", "tracknn", "jet_image_cnn", "conv1d_tracks", "econ_encoder"]
 
   @Test(arguments: zoo)
   func zooMatchesONNXRuntime(_ name: String) throws {
