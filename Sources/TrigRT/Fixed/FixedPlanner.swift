@@ -37,6 +37,7 @@ enum FixedPlanner {
     info.formats = l.resolved.mapValues(\.description)
     info.formats["input"] = inF.description
     info.notes = l.notes
+    info.constants.merge(l.constants) { a, _ in a }
     let count = Shapes.count(valueShape(l.output))
     switch l.op {
     case .dense(let d, let weights, let bias):

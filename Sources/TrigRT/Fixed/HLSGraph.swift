@@ -964,6 +964,12 @@ extension HLSModel {
         d.constants["inv_table_size"] = "\(s.inv)"
         d.constants["implementation"] = l.attrs["implementation"]?.string ?? "stable"
         d.constants["n_in"] = "\(l.outVar.size)"
+      case .conv1d, .conv2d, .pointwiseConv1d:
+        ["weight_t", "bias_t", "accum_t"].forEach(t)
+        d.constants["implementation"] = "linebuffer"
+      case .pooling1d, .pooling2d:
+        ["accum_t"].forEach(t)
+        d.constants["implementation"] = "linebuffer"
       default: break
       }
       r.layers.append(d)
@@ -1013,6 +1019,8 @@ struct HLSLayer {
   var expScale: Float = 1
   var implementation = "stable"
   var notes: [String] = []
+  /// Config constants to show with the layer (`implementation` of a convolution).
+  var constants: [String: String] = [:]
 
   var isLinear: Bool { if case .activation(.identity) = op { return true } else { return false } }
 }
@@ -1255,11 +1263,13 @@ enum HLSGraphBuilder {
         }
         let spec = DenseSpec(inFeatures: l.nIn, outFeatures: l.nOut, rowsPerSample: geo.pixels, weights: [], bias: nil, activation: .identity)
         h.op = .dense(spec, weights: w.data.data, bias: b.data.data)
+        h.constants["implementation"] = "linebuffer"
       case .pooling1d, .pooling2d:
         guard let geo = l.conv, l.attrs["pool_op"]?.string == "Max" else { throw no(l, "only max pooling has a trigrt kernel") }
         h.resolved["accum"] = try format(l.types["accum_t"]!.precision, l, "accum type")
         let idx = geo.poolWindows()
         h.op = .window(WindowSpec(mode: .max, window: geo.kH * geo.kW, outCount: geo.pixels * geo.channels, indices: idx))
+        h.constants["implementation"] = "linebuffer"
       case .transpose:
         guard let perm = l.perm else { throw no(l, "no perm") }
         let inShape = values[ins[0]].shape
