@@ -99,6 +99,7 @@ extension HLSModel {
       }
       return try make(.transpose, name, inputs: [x], outputs: n.outputs) { $0.perm = Array(perm) }
     }
+    // qonnx's conversion has no channels-last AveragePool, so hls4ml refuses it (as here).
     guard n.domain == HLSModel.channelsLastDomain else {
       throw fail("RuntimeError: Please convert the model to channels-last format with qonnx-to-channels-last (\(name))")
     }

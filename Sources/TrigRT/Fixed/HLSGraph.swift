@@ -739,6 +739,11 @@ final class HLSModel {
         continue
       }
       let ins = n.inputs.map { skipped[$0] ?? $0 }
+      if n.opType == "GlobalAveragePool" || n.opType == "GlobalMaxPool" {
+        // hls4ml 1.3.0 converts it, but qonnx leaves it channels-first: hls4ml transposes the
+        // data back to channels-first and runs GlobalPooling2D declared channels-last on it.
+        throw TrigRTError(.unsupported, "\(source): fixed mode: \(n.name) (\(n.opType)): hls4ml converts it to GlobalPooling2D, which trigrt's fixed mode does not implement (on qonnx's graph hls4ml pools a channels-first array as if it were channels-last)")
+      }
       if ["Conv", "MaxPool", "AveragePool", "Transpose"].contains(n.opType) {
         if let l = try m.parseChannelsLast(n, inputs: ins, graph: g, skipped: &skipped) { m.layers.append(l) }
         continue
