@@ -6,12 +6,13 @@
 ///   kernel is 1 wide), weights (F, kh, kw, C) stored as hls4ml holds them, (kh, kw, c) rows ×
 ///   F columns; the config entry of `Conv_k` applies (hls4ml copies it to the new name);
 /// - `MaxPool_k` → Pooling2D / Pooling1D (pool_op Max), name kept;
-/// - `Transpose_k` → Transpose (result = the input's type, as hls4ml's `Transpose.initialize`),
-///   removed when it reads the model input and moves a single channel
-///   (`remove_single_channel_transpose`, io_parallel).
+/// - `Transpose_k` in front of a channels-last node → Transpose (result = the input's type, as
+///   hls4ml's `Transpose.initialize`), removed when it reads the model input and moves a single
+///   channel (`remove_single_channel_transpose`, io_parallel). Other Transposes stay refused.
 ///
 /// Out of scope and refused: `auto` (unspecified) types on these layers (hls4ml's
-/// `infer_precision_types` for convolutions is not reproduced), average pooling, dilations,
+/// `infer_precision_types` for convolutions is not reproduced), average pooling, padded max
+/// pooling, dilations,
 /// grouped convolutions, ceil_mode, weights that are not plain initialisers (QONNX Quant on a
 /// convolution weight), channels-first (non-converted) Conv / pooling.
 struct ConvGeometry {
@@ -90,6 +91,7 @@ extension HLSModel {
       let onnxPerm = ints("perm") ?? Array((0...rank).reversed())
       guard onnxPerm.count == rank + 1, onnxPerm.first == 0 else { throw out("perm \(onnxPerm) moves the batch axis") }
       let perm = onnxPerm.dropFirst().map { $0 - 1 }
+      guard Set(perm) == Set(0..<rank), perm.count == rank else { throw out("perm \(onnxPerm) is not a permutation of the input's axes") }
       // remove_single_channel_transpose (io_parallel): the model input's array is unchanged.
       if let p = producer(x), p.cls == .input, inVar.shape.first == 1, perm != Array(0..<rank) {
         inVar.shape.append(inVar.shape.removeFirst())
@@ -116,6 +118,10 @@ extension HLSModel {
     guard k.count == rank, strides.count == rank, pads.count == 2 * rank else {
       throw out("kernel_shape \(k), strides \(strides), pads \(pads) for a \(rank)-D input")
     }
+    // (bounded before any arithmetic: a hostile file must not overflow the size computations)
+    guard (k + strides + pads).allSatisfy({ $0 >= 0 && $0 <= 1 << 20 }), k.allSatisfy({ $0 >= 1 }) else {
+      throw out("kernel_shape \(k), strides \(strides), pads \(pads) out of range")
+    }
     var geo = ConvGeometry(rank: rank, inW: shape[rank - 1], channels: shape[rank], filters: shape[rank], kW: k[rank - 1], sW: strides[rank - 1],
                            padLeft: pads[rank - 1], padRight: pads[2 * rank - 1], outW: 0)
     if rank == 2 {
@@ -133,6 +139,9 @@ extension HLSModel {
     let l: HLayer
     if n.opType == "MaxPool" {
       if case .int(let c)? = n.attributes["ceil_mode"], c != 0 { throw out("ceil_mode 1 is not supported") }
+      // hls4ml fills padding cells with pad_val (data_T with only its top bit set: for an
+      // unsigned type a large positive value); no golden set exercises it, so it is refused.
+      guard !pads.contains(where: { $0 != 0 }) else { throw out("padded max pooling (pads \(pads)) is not supported") }
       l = try make(rank == 2 ? .pooling2d : .pooling1d, name, inputs: [x], outputs: n.outputs) {
         $0.conv = geo
         $0.attrs["pool_op"] = .str("Max")
@@ -143,6 +152,7 @@ extension HLSModel {
         throw out("the weight is not a constant initialiser of rank \(rank + 2) (a QONNX Quant on a convolution weight is not supported)")
       }
       let f = wc.dims[0]
+      guard f > 0 else { throw out("a weight with no filters") }
       guard Array(wc.dims[1...]) == (rank == 2 ? [geo.kH, geo.kW, geo.channels] : [geo.kW, geo.channels]) else {
         throw out("weight shape \(wc.dims) for kernel \(k) and \(geo.channels) channels")
       }

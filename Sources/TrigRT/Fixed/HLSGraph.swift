@@ -744,7 +744,11 @@ final class HLSModel {
         // data back to channels-first and runs GlobalPooling2D declared channels-last on it.
         throw TrigRTError(.unsupported, "\(source): fixed mode: \(n.name) (\(n.opType)): hls4ml converts it to GlobalPooling2D, which trigrt's fixed mode does not implement (on qonnx's graph hls4ml pools a channels-first array as if it were channels-last)")
       }
-      if ["Conv", "MaxPool", "AveragePool", "Transpose"].contains(n.opType) {
+      // A Transpose is taken where qonnx's conversion put it, in front of a channels-last node
+      // (the pattern the golden sets check); any other Transpose keeps the refusal below.
+      let feedsChannelsLast = n.opType == "Transpose"
+        && g.nodes.contains { c in c.domain == HLSModel.channelsLastDomain && c.inputs.first == n.outputs.first }
+      if ["Conv", "MaxPool", "AveragePool"].contains(n.opType) || feedsChannelsLast {
         if let l = try m.parseChannelsLast(n, inputs: ins, graph: g, skipped: &skipped) { m.layers.append(l) }
         continue
       }
