@@ -219,10 +219,167 @@ def sample_track_features(r: np.random.Generator, n: int) -> np.ndarray:
     return np.stack(cols, axis=1)
 
 
+# ---------------------------------------------------------------- small CNNs (channels-first, as exported)
+
+def shaped_info(name: str, dims: list) -> onnx.ValueInfoProto:
+    """A float tensor of shape (N, *dims) with a symbolic batch dimension."""
+    return helper.make_tensor_value_info(name, TensorProto.FLOAT, ["N"] + list(dims))
+
+
+def conv_glorot(rng: np.random.Generator, f: int, c: int, kernel: tuple) -> np.ndarray:
+    """Keras' Glorot-uniform for a convolution (fan_in = c * prod(kernel), fan_out = f * prod(kernel)),
+    stored in ONNX's (F, C, *kernel) layout."""
+    k = int(np.prod(kernel))
+    limit = np.sqrt(6.0 / (c * k + f * k))
+    return rng.uniform(-limit, limit, size=(f, c) + tuple(kernel)).astype(np.float32)
+
+
+def conv_node(nodes, inits, x: str, w: np.ndarray, b: np.ndarray, prefix: str, pads: list, strides: list) -> str:
+    """Conv with every attribute written out, as torch.onnx.export writes them (qonnx's
+    channels-last conversion requires dilations, group, pads and strides to be present)."""
+    w_name, b_name = f"{prefix}.weight", f"{prefix}.bias"
+    inits.append(numpy_helper.from_array(w, w_name))
+    inits.append(numpy_helper.from_array(b, b_name))
+    y = f"/{prefix}/Conv_output_0"
+    nodes.append(helper.make_node("Conv", [x, w_name, b_name], [y], name=f"/{prefix}/Conv",
+                                  dilations=[1] * len(strides), group=1, kernel_shape=list(w.shape[2:]), pads=pads,
+                                  strides=strides))
+    return y
+
+
+def relu_node(nodes, x: str, prefix: str) -> str:
+    y = f"/{prefix}/Relu_output_0"
+    nodes.append(helper.make_node("Relu", [x], [y], name=f"/{prefix}/Relu"))
+    return y
+
+
+def flatten_node(nodes, x: str) -> str:
+    nodes.append(helper.make_node("Flatten", [x], ["/flatten/Flatten_output_0"], name="/flatten/Flatten", axis=1))
+    return "/flatten/Flatten_output_0"
+
+
+def build_jet_image_cnn():
+    """Jet-image CNN: 1x25x25 calorimeter image -> Conv 3x3 x8 ('same') relu -> MaxPool 2 ->
+    Conv 3x3 x16 ('valid') relu -> MaxPool 2 -> Flatten -> Dense 32 relu -> Dense 2 softmax."""
+    rng = np.random.default_rng(20240104)
+    nodes, inits = [], []
+    x = conv_node(nodes, inits, "input", conv_glorot(rng, 8, 1, (3, 3)), small_bias(rng, 8), "conv1",
+                  pads=[1, 1, 1, 1], strides=[1, 1])
+    x = relu_node(nodes, x, "relu1")
+    nodes.append(helper.make_node("MaxPool", [x], ["/pool1/MaxPool_output_0"], name="/pool1/MaxPool",
+                                  ceil_mode=0, dilations=[1, 1], kernel_shape=[2, 2], pads=[0, 0, 0, 0],
+                                  strides=[2, 2]))
+    x = conv_node(nodes, inits, "/pool1/MaxPool_output_0", conv_glorot(rng, 16, 8, (3, 3)), small_bias(rng, 16),
+                  "conv2", pads=[0, 0, 0, 0], strides=[1, 1])
+    x = relu_node(nodes, x, "relu2")
+    nodes.append(helper.make_node("MaxPool", [x], ["/pool2/MaxPool_output_0"], name="/pool2/MaxPool",
+                                  ceil_mode=0, dilations=[1, 1], kernel_shape=[2, 2], pads=[0, 0, 0, 0],
+                                  strides=[2, 2]))
+    x = flatten_node(nodes, "/pool2/MaxPool_output_0")  # (16, 5, 5) -> 400
+    x = dense_matmul_add(nodes, inits, x, glorot_uniform(rng, 400, 32), small_bias(rng, 32), "fc1")
+    x = relu_node(nodes, x, "relu3")
+    x = dense_matmul_add(nodes, inits, x, glorot_uniform(rng, 32, 2), small_bias(rng, 2), "out")
+    nodes.append(helper.make_node("Softmax", [x], ["output"], name="/softmax/Softmax", axis=-1))
+    graph = helper.make_graph(nodes, "jet_image_cnn", [shaped_info("input", [1, 25, 25])],
+                              [tensor_info("output", 2)], inits)
+    model = finish(graph, "Jet-image CNN 1x25x25 -> conv8 -> pool -> conv16 -> pool -> 32 -> 2, random Glorot weights "
+                          "(trigrt zoo)")
+    return model, sample_jet_images, rng
+
+
+def sample_jet_images(r: np.random.Generator, n: int) -> np.ndarray:
+    """25x25 jet images of pixel pT / jet pT: a core of a few hard pixels near the centre, a
+    softer halo, and sparse pile-up pixels elsewhere; most pixels are exactly 0."""
+    img = np.zeros((n, 25, 25))
+    rows = np.arange(n)
+    for k in range(12):                       # core and halo constituents
+        spread = 1.0 + 0.35 * k
+        i = np.clip(np.round(12 + r.normal(0.0, spread, n)), 0, 24).astype(int)
+        j = np.clip(np.round(12 + r.normal(0.0, spread, n)), 0, 24).astype(int)
+        img[rows, i, j] += r.exponential(0.4 / (1 + k), n)
+    pileup = r.random((n, 25, 25)) < 0.03
+    img += pileup * r.exponential(0.01, (n, 25, 25))
+    img /= img.sum(axis=(1, 2), keepdims=True)
+    return img[:, None, :, :]
+
+
+def build_conv1d_tracks():
+    """DeepJet-style track block: 20 tracks x 8 features (channels = features) -> 1x1 Conv1D
+    64-32-32-8 relu -> Flatten -> Dense 100 relu -> Dense 4 softmax."""
+    rng = np.random.default_rng(20240105)
+    nodes, inits = [], []
+    x, c = "input", 8
+    for k, f in enumerate([64, 32, 32, 8]):
+        x = conv_node(nodes, inits, x, conv_glorot(rng, f, c, (1,)), small_bias(rng, f), f"conv{k + 1}",
+                      pads=[0, 0], strides=[1])
+        x = relu_node(nodes, x, f"relu{k + 1}")
+        c = f
+    x = flatten_node(nodes, x)  # (8, 20) -> 160
+    x = dense_matmul_add(nodes, inits, x, glorot_uniform(rng, 160, 100), small_bias(rng, 100), "fc1")
+    x = relu_node(nodes, x, "relu5")
+    x = dense_matmul_add(nodes, inits, x, glorot_uniform(rng, 100, 4), small_bias(rng, 4), "out")
+    nodes.append(helper.make_node("Softmax", [x], ["output"], name="/softmax/Softmax", axis=-1))
+    graph = helper.make_graph(nodes, "conv1d_tracks", [shaped_info("input", [8, 20])], [tensor_info("output", 4)], inits)
+    model = finish(graph, "DeepJet-style 1x1 Conv1D track block 8x20 -> 64-32-32-8 -> 100 -> 4, random Glorot weights "
+                          "(trigrt zoo)")
+    return model, sample_tracks, rng
+
+
+def sample_tracks(r: np.random.Generator, n: int) -> np.ndarray:
+    """Up to 20 pT-ordered tracks x 8 pre-scaled features (log pT ratio, delta eta, delta phi,
+    d0 and z0 significances, chi2/ndf, hit count, quality); missing tracks are zero-padded."""
+    t = 20
+    n_trk = r.integers(2, t + 1, n)
+    lpt = -np.sort(r.exponential(1.0, (n, t)), axis=1)               # log(pt/jet pt), decreasing
+    feats = np.stack([
+        lpt,
+        r.normal(0.0, 0.15, (n, t)),                                  # delta eta
+        r.normal(0.0, 0.15, (n, t)),                                  # delta phi
+        r.standard_t(3, (n, t)),                                      # d0 significance, heavy tails
+        r.standard_t(3, (n, t)) * 0.5,                                # z0 significance
+        r.chisquare(3, (n, t)) / 3.0,                                 # chi2 / ndf
+        r.integers(8, 15, (n, t)) / 10.0,                             # hit count (scaled)
+        (r.random((n, t)) < 0.9).astype(np.float64),                  # quality flag
+    ], axis=1)                                                        # (n, 8, 20)
+    present = np.arange(t)[None, :] < n_trk[:, None]
+    return feats * present[:, None, :]
+
+
+def build_econ_encoder():
+    """ECON-T-style autoencoder encoder: 1x8x8 trigger-cell charges -> Conv 3x3 stride 2 x8
+    ('same': pads 0 top/left, 1 bottom/right) relu -> Flatten -> Dense 16 (the latent code)."""
+    rng = np.random.default_rng(20240106)
+    nodes, inits = [], []
+    x = conv_node(nodes, inits, "input", conv_glorot(rng, 8, 1, (3, 3)), small_bias(rng, 8), "conv1",
+                  pads=[0, 0, 1, 1], strides=[2, 2])
+    x = relu_node(nodes, x, "relu1")
+    x = flatten_node(nodes, x)  # (8, 4, 4) -> 128
+    mm = dense_matmul_add(nodes, inits, x, glorot_uniform(rng, 128, 16), small_bias(rng, 16), "latent")
+    graph = helper.make_graph(nodes, "econ_encoder", [shaped_info("input", [1, 8, 8])], [tensor_info(mm, 16)], inits)
+    model = finish(graph, "ECON-T-style encoder 1x8x8 -> conv 3x3/2 x8 -> 16, random Glorot weights (trigrt zoo)")
+    return model, sample_econ, rng
+
+
+def sample_econ(r: np.random.Generator, n: int) -> np.ndarray:
+    """8x8 trigger-cell charges of one HGCAL module, normalised to the module sum: a shower
+    (or none) on top of small noise, all >= 0."""
+    yy, xx = np.mgrid[0:8, 0:8]
+    cy, cx = r.uniform(0, 7, n), r.uniform(0, 7, n)
+    width = r.uniform(0.6, 2.0, n)
+    amp = r.exponential(1.0, n) * (r.random(n) < 0.8)
+    shower = amp[:, None, None] * np.exp(-((yy[None] - cy[:, None, None]) ** 2 + (xx[None] - cx[:, None, None]) ** 2)
+                                         / (2 * width[:, None, None] ** 2))
+    noise = r.exponential(0.02, (n, 8, 8)) * (r.random((n, 8, 8)) < 0.3)
+    q = shower + noise
+    q /= np.maximum(q.sum(axis=(1, 2), keepdims=True), 1e-6)
+    return q[:, None, :, :]
+
+
 # name -> builder returning (model, sampler(rng, n) -> float64 rows, the builder's generator).
 # The zoo's committed inputs are sampler(builder's generator, 1000) as float32; other tools
 # (firmware-sim) call the sampler with their own seeded generator for more rows.
-MODELS = {"deepcsv": build_deepcsv, "jet_tagger": build_jet_tagger, "tracknn": build_tracknn}
+MODELS = {"deepcsv": build_deepcsv, "jet_tagger": build_jet_tagger, "tracknn": build_tracknn,
+          "jet_image_cnn": build_jet_image_cnn, "conv1d_tracks": build_conv1d_tracks, "econ_encoder": build_econ_encoder}
 
 
 def build(name: str):

@@ -110,6 +110,15 @@ import TrigRTTools
   @Test(arguments: goldens)
   func rawExportComputesLikeTheCleanedModel(_ g: Golden) throws {
     let cfg = Paths.root + "/firmware-sim/configs/\(g.model)/\(g.config).yml"
+    if ["jet_image_cnn", "conv1d_tracks", "econ_encoder"].contains(g.model) {
+      // trigrt does not reproduce qonnx's channels-last conversion: the raw CNN export is refused.
+      #expect {
+        _ = try Model.load(path: Paths.models(g.model + ".onnx"), options: LoadOptions(mode: .fixed, precisionConfig: cfg))
+      } throws: { e in
+        (e as? TrigRTError)?.code == .unsupported && (e as? TrigRTError)?.message.contains("ConvertToChannelsLastAndClean") == true
+      }
+      return
+    }
     let raw = try Model.load(path: Paths.models(g.model + ".onnx"), options: LoadOptions(mode: .fixed, precisionConfig: cfg))
     let cleaned = try Model.load(path: Paths.root + "/firmware-sim/models/\(g.model).cleaned.onnx", options: LoadOptions(mode: .fixed, precisionConfig: cfg))
     #expect(raw.layers.map(\.name) == cleaned.layers.map(\.name))

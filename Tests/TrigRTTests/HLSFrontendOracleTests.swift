@@ -145,7 +145,8 @@ import Testing
           #expect(l.function == e["fn"] as? String, "\(ln): function \(l.function) vs \(e["fn"] ?? "")")
           if let first = (e["in"] as? [String])?.first { #expect(l.inputTypes.first == first, "\(ln): input \(l.inputTypes) vs \(first)") }
           #expect(l.result == e["out"] as? String, "\(ln): result \(l.result) vs \(e["out"] ?? "")")
-          for (k, v) in e["types"] as? [String: String] ?? [:] {
+          // (`mult_config`: the name of a convolution's nested Dense config struct, not a type.)
+          for (k, v) in e["types"] as? [String: String] ?? [:] where k != "mult_config" {
             #expect(l.types[k] == Self.strip(v), "\(ln): \(k) \(l.types[k] ?? "missing") vs \(v)")
           }
           let consts = e["consts"] as? [String: Any] ?? [:]
@@ -176,7 +177,8 @@ import Testing
       }
       return
     }
-    let got = model.layers
+    // A convolution's im2col gather is a step of its own in trigrt (part of hls4ml's conv layer).
+    let got = model.layers.filter { !$0.name.hasSuffix("/im2col") }
     #expect(Self.same(got.first?.formats["input"], expected.first.flatMap { ($0["in"] as? [String])?.first }),
             "\(name): first input type \(got.first?.formats["input"] ?? "-")")
     guard got.map(\.name) == expected.map({ $0["name"] as! String }) else {

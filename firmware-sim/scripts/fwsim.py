@@ -177,6 +177,20 @@ def map_cleaned_to_original(original: onnx.ModelProto, cleaned: onnx.ModelProto)
                 nxt = [on for on in o_nodes if on.op_type == n.op_type and gin in on.input]
                 if len(nxt) == 1:
                     match = {"original_node": nxt[0].name, "via_graph_input": gin}
+        if match is None and n.domain == "qonnx.custom_op.channels_last" or (
+                match is None and n.op_type in ("Transpose", "Flatten", "Reshape", "Relu", "MatMul", "Add", "Softmax")
+                and any(c.domain == "qonnx.custom_op.channels_last" for c in cleaned.graph.node)):
+            # channels-last conversion: Conv/MaxPool weights are stored (F, kh, kw, C) and the Dense
+            # after a Flatten has its rows permuted, so content does not match; the conversion keeps
+            # every original node in order, so the k-th cleaned node of a type is the k-th original one
+            same_type_c = [c.name for c in cleaned.graph.node if c.op_type == n.op_type]
+            same_type_o = [on for on in o_nodes if on.op_type == n.op_type]
+            if n.op_type == "Transpose" and len(same_type_o) < len(same_type_c):
+                mapping[n.name] = {"original_node": None, "op": n.op_type,
+                                   "inserted_by": "qonnx ConvertToChannelsLastAndClean"}
+                continue
+            if len(same_type_o) == len(same_type_c):
+                match = {"original_node": same_type_o[same_type_c.index(n.name)].name, "via_op_order": True}
         if match is None:
             raise RuntimeError(f"cannot map cleaned node {n.name} ({n.op_type}) to the original graph")
         onode = next(on for on in o_nodes if on.name == match["original_node"])
@@ -598,7 +612,9 @@ def _zoo_sampler(name: str):
 
     base = name[:-len("_qonnx")] if name.endswith("_qonnx") else name
     _, sampler, _ = zoo.MODELS[base]()
-    return sampler
+    # CNN samplers return images in the ONNX input layout (n, C, H, W) / (n, C, L); the csim
+    # and trigrt take each row flattened in that (C-order) layout.
+    return lambda rng, n: sampler(rng, n).reshape(n, -1)
 
 
 # (label, number of rows) of the blocks of a stress input set, in order.

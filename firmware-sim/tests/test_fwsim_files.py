@@ -23,7 +23,8 @@ import yaml
 
 FWSIM = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REPO = os.path.dirname(FWSIM)
-ZOO = ["deepcsv", "jet_tagger", "tracknn", "jet_tagger_qonnx"]
+ZOO = ["deepcsv", "jet_tagger", "tracknn", "jet_tagger_qonnx", "jet_image_cnn", "conv1d_tracks", "econ_encoder"]
+CNNS = ["jet_image_cnn", "conv1d_tracks", "econ_encoder"]  # inputs not committed (csim_goldens.INPUTS_REGENERATED)
 GOLDEN_SETS = sorted(glob.glob(os.path.join(FWSIM, "goldens", "*", "*.outputs.npy")))
 
 
@@ -62,12 +63,55 @@ def test_cleaned_float_model_computes_the_original_function(model):
     np.testing.assert_allclose(yc, y, rtol=0, atol=1e-6)
 
 
+@pytest.mark.parametrize("model", CNNS)
+def test_cleaned_cnn_computes_the_original_function(model):
+    """qonnx's channels-last graph (Transposes, permuted Dense rows) of the CNN, with its
+    channels-last Conv / MaxPool rewritten back to ONNX ops for ONNX Runtime."""
+    import onnxruntime as ort
+
+    from onnx import helper, numpy_helper
+
+    ort.set_default_logger_severity(3)
+    m = onnx.load(os.path.join(FWSIM, "models", f"{model}.cleaned.onnx"))
+    inits = {i.name: i for i in m.graph.initializer}
+    nodes = []
+    for n in m.graph.node:
+        if n.domain != "qonnx.custom_op.channels_last":
+            nodes.append(n)
+            continue
+        rank = len([a for a in n.attribute if a.name == "kernel_shape"][0].ints)
+        to_first = [0, rank + 1] + list(range(1, rank + 1))
+        to_last = [0] + list(range(2, rank + 2)) + [1]
+        ins = list(n.input)
+        nodes.append(helper.make_node("Transpose", [ins[0]], [n.name + "_cf_in"], perm=to_first))
+        ins[0] = n.name + "_cf_in"
+        if n.op_type == "Conv":
+            w = numpy_helper.to_array(inits[ins[1]])
+            inits[ins[1]] = numpy_helper.from_array(np.ascontiguousarray(np.moveaxis(w, -1, 1)), ins[1])
+        op = helper.make_node(n.op_type, ins, [n.name + "_cf_out"], name=n.name)
+        op.attribute.extend(n.attribute)
+        nodes.append(op)
+        nodes.append(helper.make_node("Transpose", [n.name + "_cf_out"], list(n.output), perm=to_last))
+    del m.graph.node[:]
+    m.graph.node.extend(nodes)
+    del m.graph.initializer[:]
+    m.graph.initializer.extend(inits.values())
+    del m.graph.value_info[:]
+    m.opset_import[0].version = 13
+    del m.opset_import[1:]
+    x = np.load(os.path.join(REPO, "Models", f"{model}.inputs.npy"))
+    y = np.load(os.path.join(REPO, "Models", f"{model}.outputs.npy"))
+    s = ort.InferenceSession(m.SerializeToString(), providers=["CPUExecutionProvider"])
+    (yc,) = s.run(None, {s.get_inputs()[0].name: x})
+    np.testing.assert_allclose(yc, y, rtol=0, atol=1e-6)
+
+
 def test_every_config_has_goldens():
     configs = sorted(glob.glob(os.path.join(FWSIM, "configs", "*", "*.yml")))
-    assert len(configs) >= 13
+    assert len(configs) >= 19
     for c in configs:
         model, name = c.split(os.sep)[-2], os.path.basename(c)[:-4]
-        for suffix in ("inputs.npy", "outputs.npy", "hls4ml-layers.json", "timing.json"):
+        for suffix in (("inputs.npy",) if model not in CNNS else ()) + ("outputs.npy", "hls4ml-layers.json", "timing.json"):
             assert os.path.exists(os.path.join(FWSIM, "goldens", model, f"{name}.{suffix}")), (model, name, suffix)
         cfg = yaml.safe_load(open(c))
         assert "Model" in cfg and "Precision" in cfg["Model"]
@@ -76,8 +120,17 @@ def test_every_config_has_goldens():
 @pytest.mark.parametrize("path", GOLDEN_SETS, ids=lambda p: "/".join(p.split(os.sep)[-2:]))
 def test_golden_set_shapes_and_layer_json(path):
     model, config = path.split(os.sep)[-2], os.path.basename(path)[: -len(".outputs.npy")]
-    x = np.load(path.replace(".outputs.npy", ".inputs.npy"))
     y = np.load(path)
+    timing = json.load(open(path.replace(".outputs.npy", ".timing.json")))
+    if model in CNNS:
+        sys.path.insert(0, os.path.join(FWSIM, "scripts"))
+        import csim_goldens  # noqa: E402
+
+        assert not os.path.exists(path.replace(".outputs.npy", ".inputs.npy"))
+        x = csim_goldens.golden_inputs(model, config)  # checks the committed sha256
+        assert timing["inputs_sha256"] == json.load(open(os.path.join(FWSIM, "goldens", model, "default.timing.json")))["inputs_sha256"]
+    else:
+        x = np.load(path.replace(".outputs.npy", ".inputs.npy"))
     assert x.dtype == np.float64 and y.dtype == np.float64
     assert x.shape[0] == y.shape[0] >= 10000
     assert np.all(np.isfinite(x)) and np.all(np.isfinite(y))
@@ -87,8 +140,9 @@ def test_golden_set_shapes_and_layer_json(path):
     assert layers["layers"][0]["name"] == "global_in" and layers["layers"][0]["n_out"] == x.shape[1]
     cleaned = onnx.load(os.path.join(REPO, layers["cleaned_model"]))
     assert cleaned.graph.input[0].name == "global_in"
-    timing = json.load(open(path.replace(".outputs.npy", ".timing.json")))
     assert timing["native"]["bit_identical_to_predict"] is True
+    if model in CNNS:
+        return
     # every golden input set of a model is the same deterministic draw
     first = sorted(glob.glob(os.path.join(FWSIM, "goldens", model, "*.inputs.npy")))[0]
     assert np.array_equal(np.load(first).view(np.uint64), x.view(np.uint64))

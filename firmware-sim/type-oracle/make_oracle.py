@@ -48,6 +48,9 @@ import preprocess_ref  # noqa: E402
 import synthetic  # noqa: E402
 
 ZOO = ["deepcsv", "jet_tagger", "tracknn", "jet_tagger_qonnx"]
+# The zoo CNNs (qonnx's channels-last graphs): explicit types only (trigrt refuses `auto` on
+# convolution / pooling layers, HLS4ML-FRONTEND.md §9a).
+CNNS = ["jet_image_cnn", "conv1d_tracks", "econ_encoder"]
 SYN_DIR = os.path.join(HERE, "synthetic")
 RECORD_VERSION = 1
 
@@ -466,10 +469,48 @@ REJECTED_MODELS = {"sum_of_denses", "max_const", "matmul_const_first", "identity
                    "scalar_scale_matmul", "no_gemm_identities", "trunc_op"}
 
 
+def cnn_configs(name: str, cleaned, seed: int, n: int) -> list:
+    """The firmware-sim configs of a CNN, and n random configs with an explicit type for every
+    precision of every layer (no `auto`)."""
+    import yaml
+
+    out = []
+    cdir = os.path.join(FWSIM, "configs", name)
+    for f in sorted(os.listdir(cdir)):
+        if f.endswith(".yml"):
+            out.append((f"firmware_sim_{f[:-4]}", f"firmware-sim/configs/{name}/{f}", yaml.safe_load(open(os.path.join(cdir, f)))))
+    ops = node_ops(cleaned)
+    keys = {"Conv": ["weight", "bias", "accum", "result"], "MaxPool": ["accum", "result"], "MatMul": ["weight", "accum", "result"],
+            "Add": ["bias", "result"], "Relu": ["result"], "Softmax": ["result"], "Transpose": ["result"]}
+    for k in range(n):
+        rng = random.Random(seed * 1000 + k)
+        cfg = {"Model": {"Precision": {"default": rand_precision(rng, w_range=(12, 20), i_range=(4, 8), allow_int=False)},
+                         "ReuseFactor": 1, "Strategy": "Latency"}, "LayerName": {}}
+        ln = cfg["LayerName"]
+        ln["global_in"] = {"Precision": {"result": rand_precision(rng, w_range=(8, 18), i_range=(1, 6), allow_int=False)}}
+        for node, op in ops.items():
+            if rng.random() < 0.15:
+                continue
+            p = {}
+            for key in keys.get(op, ["result"]):
+                if rng.random() < 0.25:
+                    continue
+                if key == "accum":
+                    p[key] = rand_precision(rng, w_range=(14, 28), i_range=(4, 10), allow_int=False)
+                else:
+                    p[key] = rand_precision(rng, w_range=(6, 18), i_range=(0, 6), allow_int=False)
+            if p:
+                ln[node] = {"Precision": p}
+        out.append((f"random_{k:02d}", f"random explicit-type config (seed {seed * 1000 + k})", cfg))
+    return out
+
+
 def configs_for(name: str, cleaned) -> list:
     """[(id, desc, config, timeout)]"""
     seed = int(hashlib.sha256(name.encode()).hexdigest()[:6], 16)
-    if name in ZOO:
+    if name in CNNS:
+        out = cnn_configs(name, cleaned, seed, 6)
+    elif name in ZOO:
         out = base_configs(cleaned) + random_configs(cleaned, seed, 14)
         if name == "jet_tagger_qonnx":
             out += quant_configs(cleaned)
@@ -577,7 +618,7 @@ def main(argv=None):
     ap.add_argument("-m", "--model", action="append", help="only these models (zoo or synthetic names, or 'naming')")
     ap.add_argument("--check", action="store_true", help="recompute and compare with the committed files")
     args = ap.parse_args(argv)
-    targets = args.model or (ZOO + synthetic.CONVERT + ["naming"])
+    targets = args.model or (ZOO + CNNS + synthetic.CONVERT + ["naming"])
     os.makedirs(SYN_DIR, exist_ok=True)
     bad = []
     tmp_syn = tempfile.mkdtemp(prefix="trigrt-oracle-syn-") if args.check else SYN_DIR
@@ -592,7 +633,7 @@ def main(argv=None):
                         committed = os.path.join(SYN_DIR, f"{name}.raw.onnx")
                         if not os.path.exists(committed) or open(committed, "rb").read() != open(p, "rb").read():
                             bad.append(os.path.relpath(committed, REPO))
-            elif t in ZOO:
+            elif t in ZOO or t in CNNS:
                 cleaned, rel = cleaned_zoo(t)
                 obj = model_oracle(t, cleaned, rel)
             elif t in synthetic.MODELS:

@@ -37,6 +37,7 @@ enum FixedPlanner {
     info.formats = l.resolved.mapValues(\.description)
     info.formats["input"] = inF.description
     info.notes = l.notes
+    info.constants.merge(l.constants) { a, _ in a }
     let count = Shapes.count(valueShape(l.output))
     switch l.op {
     case .dense(let d, let weights, let bias):
@@ -147,6 +148,8 @@ enum FixedPlanner {
       info.kind = "to float32"
       info.formats["result"] = "float32"
       return (.toFloat(ToFloatStep(x: ins[0], y: out, count: count, converter: store.box(OutputConverter(inF)))), info)
+    case .window(let w):
+      return (.windowFixed(window(l, w, inF: inF, ins: ins, out: out, valueShape: valueShape, store: store, stats: statsIndex, info: &info)), info)
     case .concat(let c):
       info.kind = "concatenate"
       info.exactFractionalBits = inF.fractionalBits
@@ -157,6 +160,27 @@ enum FixedPlanner {
       return (.concatFixed(ConcatFixedStep(inputs: UnsafePointer(inputs), blocks: UnsafePointer(store.store(c.blocks)), casts: UnsafePointer(casts),
                                            count: ins.count, outer: c.outer, y: out, outBlock: c.blocks.reduce(0, +), stats: statsIndex)), info)
     }
+  }
+
+  /// Max pooling, im2col, Transpose (Kernels/PoolFixed.swift).
+  static func window(_ l: HLSLayer, _ w: WindowSpec, inF: FixedFormat, ins: [Int32], out: Int32, valueShape: (Int) -> [Int],
+                     store: ConstantStore, stats: Int32, info: inout LayerInfo) -> WindowFixedStep {
+    let result = l.resolved["result"]!
+    let accum = l.resolved["accum"] ?? result
+    let idx = store.allocate(max(w.indices.count, 1), of: Int32.self)
+    for (i, v) in w.indices.enumerated() { idx[i] = v }
+    switch w.mode {
+    case .copy: info.kind = "im2col (\(w.outCount) values)"
+    case .cast: info.kind = "transpose"
+    case .max: info.kind = "max pool \(w.window) → 1"
+    }
+    info.exactFractionalBits = inF.fractionalBits
+    // hls4ml's pad_val<data_T, Max>: only the top bit of data_T set.
+    let pad: Int64 = inF.isSigned ? inF.minRaw : (inF.width < 63 ? Int64(1) << (inF.width - 1) : 0)
+    return WindowFixedStep(x: ins[0], y: out, mode: w.mode, inCount: Shapes.count(valueShape(l.inputs[0])), outCount: w.outCount,
+                           window: w.window, indices: UnsafePointer(idx), padRaw: pad,
+                           toAccum: store.cast(FixedCast(from: inF, to: accum)), toResult: store.cast(FixedCast(from: accum, to: result)),
+                           stats: stats)
   }
 
   static func normalize(_ l: HLSLayer, scale: [Double], bias: [Double], channels: Int, inner: Int, channelsLast: Bool,

@@ -278,6 +278,9 @@ enum HClass: String {
   case batchNormOnnx = "BatchNormOnnx", reshape = "Reshape", quant = "Quant", bipolarQuant = "BipolarQuant"
   case dense = "Dense", applyAlpha = "ApplyAlpha", batchNormalization = "BatchNormalization"
   case bnQuantizedTanh = "BatchNormalizationQuantizedTanh"
+  // Channels-last convolution, pooling and transpose layers (HLSConv.swift).
+  case conv1d = "Conv1D", conv2d = "Conv2D", pointwiseConv1d = "PointwiseConv1D"
+  case pooling1d = "Pooling1D", pooling2d = "Pooling2D", transpose = "Transpose"
 
   /// `isinstance(layer, Activation)`.
   var isActivation: Bool { self == .activation || self == .parametrizedActivation || self == .softmax }
@@ -286,7 +289,9 @@ enum HClass: String {
   /// `isinstance(layer, Merge)`.
   var isMerge: Bool { self == .merge || self == .concatenate }
   /// Classes with an `accum_t` type attribute (`_set_accum_t`).
-  var hasAccum: Bool { self == .dense || self == .matMul || self == .softmax || self == .bnQuantizedTanh }
+  var hasAccum: Bool { self == .dense || self == .matMul || self == .softmax || self == .bnQuantizedTanh || isConv || isPooling }
+  var isConv: Bool { self == .conv1d || self == .conv2d || self == .pointwiseConv1d }
+  var isPooling: Bool { self == .pooling1d || self == .pooling2d }
 }
 
 /// One hls4ml layer (`Layer` and its attributes).
@@ -326,6 +331,9 @@ final class HLayer {
   var nOut = 0
   var nFilt = -1
   var quantize = 0                           // BatchNormalizationQuantizedTanh
+  /// Conv / pooling geometry (channels-last), Transpose perm.
+  var conv: ConvGeometry? = nil
+  var perm: [Int]? = nil
   /// io_parallel in-place Reshape (its output aliases its input).
   var inplace = false
   /// The ONNX nodes and passes that made this layer, for notes.
@@ -636,6 +644,8 @@ final class HLSModel {
     case .bnQuantizedTanh:
       let inV = try inputVar(l)
       try addOutput(l, shape: inV.shape, precision: l.quantize == 2 ? .xnor : .int(2))
+    case .conv1d, .conv2d, .pointwiseConv1d, .pooling1d, .pooling2d, .transpose:
+      try initializeChannelsLast(l)
     }
   }
 
@@ -729,6 +739,19 @@ final class HLSModel {
         continue
       }
       let ins = n.inputs.map { skipped[$0] ?? $0 }
+      if n.opType == "GlobalAveragePool" || n.opType == "GlobalMaxPool" {
+        // hls4ml 1.3.0 converts it, but qonnx leaves it channels-first: hls4ml transposes the
+        // data back to channels-first and runs GlobalPooling2D declared channels-last on it.
+        throw TrigRTError(.unsupported, "\(source): fixed mode: \(n.name) (\(n.opType)): hls4ml converts it to GlobalPooling2D, which trigrt's fixed mode does not implement (on qonnx's graph hls4ml pools a channels-first array as if it were channels-last)")
+      }
+      // A Transpose is taken where qonnx's conversion put it, in front of a channels-last node
+      // (the pattern the golden sets check); any other Transpose keeps the refusal below.
+      let feedsChannelsLast = n.opType == "Transpose"
+        && g.nodes.contains { c in c.domain == HLSModel.channelsLastDomain && c.inputs.first == n.outputs.first }
+      if ["Conv", "MaxPool", "AveragePool"].contains(n.opType) || feedsChannelsLast {
+        if let l = try m.parseChannelsLast(n, inputs: ins, graph: g, skipped: &skipped) { m.layers.append(l) }
+        continue
+      }
       let l = try m.parseNode(n, inputs: ins)
       m.layers.append(l)
     }
@@ -889,6 +912,12 @@ extension HLSModel {
       }
     case .softmax: return "softmax"
     case .merge, .concatenate: return l.op
+    case .conv1d: return "conv_1d_cl"
+    case .pointwiseConv1d: return "pointwise_conv_1d_cl"
+    case .conv2d: return "conv_2d_cl"
+    case .pooling1d: return "pooling1d_cl"
+    case .pooling2d: return "pooling2d_cl"
+    case .transpose: return "transpose"
     default: return l.className
     }
   }
@@ -944,6 +973,12 @@ extension HLSModel {
         d.constants["inv_table_size"] = "\(s.inv)"
         d.constants["implementation"] = l.attrs["implementation"]?.string ?? "stable"
         d.constants["n_in"] = "\(l.outVar.size)"
+      case .conv1d, .conv2d, .pointwiseConv1d:
+        ["weight_t", "bias_t", "accum_t"].forEach(t)
+        d.constants["implementation"] = "linebuffer"
+      case .pooling1d, .pooling2d:
+        ["accum_t"].forEach(t)
+        d.constants["implementation"] = "linebuffer"
       default: break
       }
       r.layers.append(d)
@@ -970,6 +1005,8 @@ enum HLSOp {
   case quantizeFloat
   /// QONNX fixed mode: a fixed tensor handed to float32 ops.
   case toFloat
+  /// Max pooling, a convolution's im2col gather, Transpose (Kernels/PoolFixed.swift).
+  case window(WindowSpec)
 }
 
 /// One hls4ml layer as `FixedPlanner` builds its step.
@@ -991,6 +1028,8 @@ struct HLSLayer {
   var expScale: Float = 1
   var implementation = "stable"
   var notes: [String] = []
+  /// Config constants to show with the layer (`implementation` of a convolution).
+  var constants: [String: String] = [:]
 
   var isLinear: Bool { if case .activation(.identity) = op { return true } else { return false } }
 }
@@ -1209,6 +1248,60 @@ enum HLSGraphBuilder {
         h.op = .concat(ConcatSpec(blocks: ins.map { values[$0].count }, outer: 1))
       case .bnQuantizedTanh:
         throw no(l, "nnet::normalize_binary_tanh (BatchNormalizationQuantizedTanh) has no trigrt kernel")
+      case .conv1d, .conv2d, .pointwiseConv1d:
+        // conv_*d_latency_cl: per output pixel, the Dense recipe over the (kh, kw, c) column.
+        guard let w = l.weights["weight"], let b = l.weights["bias"], let geo = l.conv else { throw no(l, "no weights") }
+        if w.type.precision.kind == .xnor || w.type.precision.kind == .integer && w.type.precision.width <= 2 {
+          throw no(l, "binary / ternary weights select another hls4ml product, which has no trigrt kernel")
+        }
+        h.resolved["weight"] = try format(w.type.precision, l, "weight type")
+        h.resolved["bias"] = try format(b.type.precision, l, "bias type")
+        h.resolved["accum"] = try format(l.types["accum_t"]!.precision, l, "accum type")
+        if !geo.isPointwise {
+          let idx = geo.im2col()
+          values.append(Value(name: l.outputs[0] + "/im2col", shape: [geo.pixels, l.nIn], isBatched: true, constant: nil, aliasOf: nil))
+          let col = values.count - 1
+          let inF = g.formats[root(ins[0])]!
+          var c = HLSLayer(name: l.name + "/im2col", configKey: l.name, className: "im2col",
+                           op: .window(WindowSpec(mode: .copy, window: 1, outCount: idx.count, indices: idx)), inputs: [ins[0]], output: col)
+          c.resolved["result"] = inF
+          c.notes = ["the (kh, kw, c) column of every output pixel of \(l.name), padding cells 0 (trigrt's gather; part of hls4ml's conv layer)"]
+          g.formats[col] = inF
+          g.layers.append(c)
+          h.inputs = [col]
+        }
+        let spec = DenseSpec(inFeatures: l.nIn, outFeatures: l.nOut, rowsPerSample: geo.pixels, weights: [], bias: nil, activation: .identity)
+        h.op = .dense(spec, weights: w.data.data, bias: b.data.data)
+        h.constants["implementation"] = "linebuffer"
+      case .pooling1d, .pooling2d:
+        guard let geo = l.conv, l.attrs["pool_op"]?.string == "Max" else { throw no(l, "only max pooling has a trigrt kernel") }
+        h.resolved["accum"] = try format(l.types["accum_t"]!.precision, l, "accum type")
+        let idx = geo.poolWindows()
+        h.op = .window(WindowSpec(mode: .max, window: geo.kH * geo.kW, outCount: geo.pixels * geo.channels, indices: idx))
+        h.constants["implementation"] = "linebuffer"
+      case .transpose:
+        guard let perm = l.perm else { throw no(l, "no perm") }
+        let inShape = values[ins[0]].shape
+        guard inShape.count == perm.count else { throw no(l, "perm \(perm) for input shape \(inShape)") }
+        var inStride = [Int](repeating: 1, count: inShape.count)
+        for a in stride(from: inShape.count - 2, through: 0, by: -1) { inStride[a] = inStride[a + 1] * inShape[a + 1] }
+        let outShape = perm.map { inShape[$0] }
+        let n = outShape.reduce(1, *)
+        var idx = [Int32](repeating: 0, count: n)
+        var coord = [Int](repeating: 0, count: outShape.count)
+        for i in 0..<n {
+          var src = 0
+          for (j, a) in perm.enumerated() { src += coord[j] * inStride[a] }
+          idx[i] = Int32(src)
+          var d = outShape.count - 1
+          while d >= 0 {
+            coord[d] += 1
+            if coord[d] < outShape[d] { break }
+            coord[d] = 0
+            d -= 1
+          }
+        }
+        h.op = .window(WindowSpec(mode: .cast, window: 1, outCount: n, indices: idx))
       default:
         throw no(l, "no trigrt kernel")
       }

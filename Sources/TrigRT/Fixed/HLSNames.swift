@@ -313,8 +313,13 @@ enum HLSPreprocess {
     // MARK: ConvertToChannelsLastAndClean, GemmToMatMul
 
     mutating func channelsLastRank2() throws(Failure) {
-      for n in nodes where ["Conv", "MaxPool", "AveragePool", "GlobalAveragePool"].contains(n.opType) {
-        throw Failure(message: "\(n.name): \(n.opType) needs qonnx's channels-last conversion, which trigrt does not reproduce (rank-2 models only)")
+      // A graph qonnx already converted (its Conv / MaxPool nodes are in the channels-last
+      // domain, with the Transposes it inserted) comes out unchanged; trigrt does not reproduce
+      // the conversion itself.
+      // (qonnx converts only Conv, MaxPool and BatchNormalization; AveragePool and the global
+      // pools stay channels-first and hls4ml's parser decides, see HLSConv.swift.)
+      for n in nodes where ["Conv", "MaxPool"].contains(n.opType) && n.domain != HLSModel.channelsLastDomain {
+        throw Failure(message: "\(n.name): \(n.opType) needs qonnx's channels-last conversion, which trigrt does not reproduce: give trigrt the model qonnx's ConvertToChannelsLastAndClean made (what hls4ml converts; firmware-sim/scripts/fwsim.py clean_model)")
       }
       try foldConstants(exempt: ["Quant", "BipolarQuant"])
     }

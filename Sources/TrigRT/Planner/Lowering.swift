@@ -334,6 +334,10 @@ enum Lowering {
         }
         continue
       }
+      if domain == "qonnx.custom_op.channels_last" {
+        try ChannelsLast.lower(node, &ctx)
+        continue
+      }
       guard domain == "" || domain == "ai.onnx" else {
         throw TrigRTError(.unsupported, "\(source): unsupported operator '\(domain).\(node.opType)' at \(node.label)")
       }

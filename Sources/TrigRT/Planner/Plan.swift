@@ -42,6 +42,7 @@ enum Step {
   case softmaxFixed(SoftmaxFixedStep)
   case mergeFixed(MergeFixedStep)
   case concatFixed(ConcatFixedStep)
+  case windowFixed(WindowFixedStep)
   case quantizeFixed(QuantizeFixedStep)
   case toFloat(ToFloatStep)
 }

@@ -503,6 +503,7 @@ enum Executor {
       case .softmaxFixed(let s): SoftmaxFixedKernel.run(s, slots, batch: batch, stats: stats, O.self)
       case .mergeFixed(let s): MergeFixedKernel.run(s, slots, batch: batch, stats: stats, O.self)
       case .concatFixed(let s): ConcatFixedKernel.run(s, slots, batch: batch, stats: stats, O.self)
+      case .windowFixed(let s): WindowFixedKernel.run(s, slots, batch: batch, stats: stats, O.self)
       case .quantizeFixed(let s): QuantFixedKernel.quantize(s, slots, batch: batch)
       case .toFloat(let s): QuantFixedKernel.toFloat(s, slots, batch: batch)
       case .dense(let s): DenseKernel.run(s, slots, batch: batch)

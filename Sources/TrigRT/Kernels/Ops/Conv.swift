@@ -3,8 +3,8 @@
 /// [M]. Lowers to a Conv layer (Kernels/ConvKernels.swift: im2col into the plan's scratch
 /// region, then a register-blocked SIMD16 product over output positions). A following bias Add,
 /// per-channel Mul, BatchNormalization and activation are fused into it (Planner/Fusion.swift).
-/// hls4ml counterpart: `nnet::conv_1d_cl` / `conv_2d_cl` (channels-last; fixed mode does not
-/// support convolutions yet).
+/// hls4ml counterpart: `nnet::conv_1d_cl` / `conv_2d_cl` (channels-last; fixed mode reads qonnx's
+/// channels-last graph: Fixed/HLSConv.swift, Kernels/PoolFixed.swift, Kernels/Ops/ChannelsLast.swift).
 ///
 /// Supported: kernel_shape (checked against W), strides, dilations, pads (asymmetric, ≥ 0),
 /// auto_pad NOTSET / VALID / SAME_UPPER / SAME_LOWER (SAME with dilation 1, as ONNX Runtime),

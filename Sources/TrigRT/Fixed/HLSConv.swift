@@ -1,0 +1,208 @@
+/// hls4ml 1.3.0's channels-last convolution, pooling and transpose layers, as its ONNX frontend
+/// builds them from the graph qonnx's `ConvertToChannelsLastAndClean` makes (nodes of domain
+/// `qonnx.custom_op.channels_last`, inputs [H, W, C] / [W, C]):
+///
+/// - `Conv_k` → `Conv2D_Conv_k` (Conv2D) or `Conv1D_Conv_k` (Conv1D; PointwiseConv1D when the
+///   kernel is 1 wide), weights (F, kh, kw, C) stored as hls4ml holds them, (kh, kw, c) rows ×
+///   F columns; the config entry of `Conv_k` applies (hls4ml copies it to the new name);
+/// - `MaxPool_k` → Pooling2D / Pooling1D (pool_op Max), name kept;
+/// - `Transpose_k` in front of a channels-last node → Transpose (result = the input's type, as
+///   hls4ml's `Transpose.initialize`), removed when it reads the model input and moves a single
+///   channel (`remove_single_channel_transpose`, io_parallel). Other Transposes stay refused.
+///
+/// Out of scope and refused: `auto` (unspecified) types on these layers (hls4ml's
+/// `infer_precision_types` for convolutions is not reproduced), average pooling, padded max
+/// pooling, dilations,
+/// grouped convolutions, ceil_mode, weights that are not plain initialisers (QONNX Quant on a
+/// convolution weight), channels-first (non-converted) Conv / pooling.
+struct ConvGeometry {
+  var rank: Int                 // 1 or 2 spatial dimensions
+  var inH = 1, inW: Int, channels: Int
+  var filters: Int              // Conv: F; pooling: = channels
+  var kH = 1, kW: Int
+  var sH = 1, sW: Int
+  var padTop = 0, padBottom = 0, padLeft: Int, padRight: Int
+  var outH = 1, outW: Int
+
+  var pixels: Int { outH * outW }
+  var isPointwise: Bool { kH == 1 && kW == 1 && sH == 1 && sW == 1 && padTop == 0 && padBottom == 0 && padLeft == 0 && padRight == 0 }
+
+  /// im2col: for output pixel p and column (kh, kw, c), the input element index (channels-last),
+  /// or −1 for a padding cell.
+  func im2col() -> [Int32] {
+    var r: [Int32] = []
+    r.reserveCapacity(pixels * kH * kW * channels)
+    for oh in 0..<outH {
+      for ow in 0..<outW {
+        for kh in 0..<kH {
+          for kw in 0..<kW {
+            let ih = oh * sH + kh - padTop, iw = ow * sW + kw - padLeft
+            let inside = ih >= 0 && ih < inH && iw >= 0 && iw < inW
+            for c in 0..<channels { r.append(inside ? Int32((ih * inW + iw) * channels + c) : -1) }
+          }
+        }
+      }
+    }
+    return r
+  }
+
+  /// Pooling windows in hls4ml's order: output (oh, ow, f), window (kh, kw); −1 = padding.
+  func poolWindows() -> [Int32] {
+    var r: [Int32] = []
+    r.reserveCapacity(pixels * channels * kH * kW)
+    for oh in 0..<outH {
+      for ow in 0..<outW {
+        for f in 0..<channels {
+          for kh in 0..<kH {
+            for kw in 0..<kW {
+              let ih = oh * sH + kh - padTop, iw = ow * sW + kw - padLeft
+              let inside = ih >= 0 && ih < inH && iw >= 0 && iw < inW
+              r.append(inside ? Int32((ih * inW + iw) * channels + f) : -1)
+            }
+          }
+        }
+      }
+    }
+    return r
+  }
+}
+
+extension HLSModel {
+  static let channelsLastDomain = "qonnx.custom_op.channels_last"
+
+  /// Conv, MaxPool, AveragePool and Transpose nodes of the cleaned graph. Returns nil when the
+  /// node became no layer (a removed single-channel Transpose).
+  func parseChannelsLast(_ n: HLSPreprocess.Node, inputs ins: [String], graph g: HLSPreprocess.Cleaned,
+                         skipped: inout [String: String]) throws(TrigRTError) -> HLayer? {
+    let name = HLSModel.sanitized(n.name, n.opType.lowercased())
+    func ints(_ k: String) -> [Int]? {
+      switch n.attributes[k] {
+      case .ints(let v)?: return v
+      case .int(let v)?: return [v]
+      default: return nil
+      }
+    }
+    func out(_ why: String) -> TrigRTError {
+      fail("\(name) (\(n.opType)): \(why)", code: .unsupported)
+    }
+    guard let x = ins.first, let inVar = outputVars[x] else { throw fail("RuntimeError: Could not find the shape for input 0 of \(name)") }
+    if n.opType == "Transpose" {
+      let rank = inVar.shape.count
+      let onnxPerm = ints("perm") ?? Array((0...rank).reversed())
+      guard onnxPerm.count == rank + 1, onnxPerm.first == 0 else { throw out("perm \(onnxPerm) moves the batch axis") }
+      let perm = onnxPerm.dropFirst().map { $0 - 1 }
+      guard Set(perm) == Set(0..<rank), perm.count == rank else { throw out("perm \(onnxPerm) is not a permutation of the input's axes") }
+      // remove_single_channel_transpose (io_parallel): the model input's array is unchanged.
+      if let p = producer(x), p.cls == .input, inVar.shape.first == 1, perm != Array(0..<rank) {
+        inVar.shape.append(inVar.shape.removeFirst())
+        skipped[n.outputs[0]] = x
+        p.notes.append("remove_single_channel_transpose: \(name) folded into the input")
+        return nil
+      }
+      return try make(.transpose, name, inputs: [x], outputs: n.outputs) { $0.perm = Array(perm) }
+    }
+    // qonnx's conversion has no channels-last AveragePool, so hls4ml refuses it (as here).
+    guard n.domain == HLSModel.channelsLastDomain else {
+      throw fail("RuntimeError: Please convert the model to channels-last format with qonnx-to-channels-last (\(name))")
+    }
+    guard n.opType != "AveragePool" else {
+      throw out("average pooling is not implemented in trigrt's fixed mode (hls4ml's nnet::pooling with pool_op Average)")
+    }
+    let shape = inVar.shape
+    guard shape.count == 2 || shape.count == 3 else { throw out("input shape \(shape): 1-D or 2-D channels-last only") }
+    let rank = shape.count - 1
+    if let d = ints("dilations"), d.contains(where: { $0 != 1 }) { throw out("dilations \(d) are not supported") }
+    let k = ints("kernel_shape") ?? []
+    let strides = ints("strides") ?? Array(repeating: 1, count: rank)
+    let pads = ints("pads") ?? Array(repeating: 0, count: 2 * rank)
+    guard k.count == rank, strides.count == rank, pads.count == 2 * rank else {
+      throw out("kernel_shape \(k), strides \(strides), pads \(pads) for a \(rank)-D input")
+    }
+    // (bounded before any arithmetic: a hostile file must not overflow the size computations)
+    guard (k + strides + pads).allSatisfy({ $0 >= 0 && $0 <= 1 << 20 }), k.allSatisfy({ $0 >= 1 }) else {
+      throw out("kernel_shape \(k), strides \(strides), pads \(pads) out of range")
+    }
+    var geo = ConvGeometry(rank: rank, inW: shape[rank - 1], channels: shape[rank], filters: shape[rank], kW: k[rank - 1], sW: strides[rank - 1],
+                           padLeft: pads[rank - 1], padRight: pads[2 * rank - 1], outW: 0)
+    if rank == 2 {
+      geo.inH = shape[0]
+      geo.kH = k[0]
+      geo.sH = strides[0]
+      geo.padTop = pads[0]
+      geo.padBottom = pads[2]
+    }
+    guard geo.sH > 0, geo.sW > 0, !pads.contains(where: { $0 < 0 }) else { throw out("strides \(strides) / pads \(pads)") }
+    geo.outH = (geo.inH + geo.padTop + geo.padBottom - geo.kH) / geo.sH + 1
+    geo.outW = (geo.inW + geo.padLeft + geo.padRight - geo.kW) / geo.sW + 1
+    guard geo.outH > 0, geo.outW > 0 else { throw out("the window is larger than the padded input \(shape)") }
+
+    let l: HLayer
+    if n.opType == "MaxPool" {
+      if case .int(let c)? = n.attributes["ceil_mode"], c != 0 { throw out("ceil_mode 1 is not supported") }
+      // hls4ml fills padding cells with pad_val (data_T with only its top bit set: for an
+      // unsigned type a large positive value); no golden set exercises it, so it is refused.
+      guard !pads.contains(where: { $0 != 0 }) else { throw out("padded max pooling (pads \(pads)) is not supported") }
+      l = try make(rank == 2 ? .pooling2d : .pooling1d, name, inputs: [x], outputs: n.outputs) {
+        $0.conv = geo
+        $0.attrs["pool_op"] = .str("Max")
+      }
+    } else {
+      if case .int(let gr)? = n.attributes["group"], gr != 1 { throw out("group \(gr): grouped / depthwise convolutions are not supported") }
+      guard ins.count >= 2, let wc = g.initializers[ins[1]], wc.dims.count == rank + 2 else {
+        throw out("the weight is not a constant initialiser of rank \(rank + 2) (a QONNX Quant on a convolution weight is not supported)")
+      }
+      let f = wc.dims[0]
+      guard f > 0 else { throw out("a weight with no filters") }
+      guard Array(wc.dims[1...]) == (rank == 2 ? [geo.kH, geo.kW, geo.channels] : [geo.kW, geo.channels]) else {
+        throw out("weight shape \(wc.dims) for kernel \(k) and \(geo.channels) channels")
+      }
+      geo.filters = f
+      // (F, kh, kw, C) → rows (kh, kw, c), columns f: hls4ml's weight array order.
+      let rows = wc.count / f
+      var w = [Double](repeating: 0, count: wc.count)
+      for o in 0..<f { for r in 0..<rows { w[r * f + o] = wc.values[o * rows + r] } }
+      var b = [Double](repeating: 0, count: f)
+      if ins.count >= 3, !ins[2].isEmpty {
+        guard let bc = g.initializers[ins[2]], bc.count == f else { throw out("the bias is not a constant initialiser of \(f) values") }
+        b = bc.values
+      }
+      let wType = NPType.of(wc.dataType) ?? .f32
+      let cls: HClass = rank == 2 ? .conv2d : (geo.kW == 1 ? .pointwiseConv1d : .conv1d)
+      l = try make(cls, name, inputs: [x], outputs: n.outputs) {
+        $0.conv = geo
+        $0.weightData = NDArray(shape: [rows, f], data: w, dtype: wType)
+        $0.biasData = NDArray(shape: [f], data: b, dtype: wType)
+        $0.nIn = rows
+        $0.nOut = f
+      }
+      // conv_to_conv_x_d absorbs the weight and bias constants.
+      for t in ins.dropFirst() where !t.isEmpty {
+        if let c = layers.first(where: { $0.cls == .constant && $0.outputs.first == HLSModel.sanitized(t, "constant") }) { try remove(c) }
+      }
+      l.name = (rank == 2 ? "Conv2D_" : "Conv1D_") + name
+    }
+    for key in l.typeOrder where l.types[key]!.precision.isUnspecified {
+      throw out("\(key) is 'auto': hls4ml's infer_precision_types for convolution and pooling layers is not reproduced; give explicit types")
+    }
+    if l.resultType.isUnspecified { throw out("result_t is 'auto': give an explicit type") }
+    for (k, w) in l.weights where w.type.precision.isUnspecified { throw out("\(k)_t is 'auto': give an explicit type") }
+    return l
+  }
+
+  func initializeChannelsLast(_ l: HLayer) throws(TrigRTError) {
+    switch l.cls {
+    case .transpose:
+      let inV = try inputVar(l)
+      let p = l.perm ?? []
+      try addOutput(l, shape: p.map { inV.shape[$0] }, precision: inV.type.precision)
+    case .pooling1d, .pooling2d:
+      let g = l.conv!
+      try addOutput(l, shape: g.rank == 2 ? [g.outH, g.outW, g.channels] : [g.outW, g.channels])
+    default:
+      let g = l.conv!
+      try addOutput(l, shape: g.rank == 2 ? [g.outH, g.outW, g.filters] : [g.outW, g.filters])
+      try addWeight(l, "weight", data: l.weightData!, quantizer: nil, precision: nil)
+      try addWeight(l, "bias", data: l.biasData!, quantizer: nil, precision: nil)
+    }
+  }
+}

@@ -1,0 +1,89 @@
+/// Fixed-point window step: hls4ml's max pooling (`nnet::pooling1d_cl` / `pooling2d_cl`, pool_op
+/// Max), the im2col gather of `nnet::conv_1d_cl` / `conv_2d_cl` (Latency, io_parallel: each
+/// output pixel's column (kh, kw, c) read from the channels-last input, padding cells read 0;
+/// the product, accumulation and result conversions are then a `DenseFixedStep` over the
+/// pixels) and `nnet::transpose`. All index tables are built at plan time
+/// (Fixed/HLSConv.swift `ConvGeometry`); run reads them and allocates nothing.
+///
+/// For output element i of a sample, the inputs are `indices[i * window ..< (i + 1) * window]`
+/// (−1 = a padding cell):
+/// - `copy` (window 1): the raw value, 0 for padding (im2col; the format is the input's);
+/// - `cast` (window 1): the value converted into the result type (Transpose);
+/// - `max`: `y = x[0]; y = x[k] > y ? x[k] : y` in data_T (padding holds data_T with only its
+///   top bit set, hls4ml's `pad_val`: the most negative value of a signed type, 2^(W−1) LSBs of
+///   an unsigned one), then converted into accum_t, then into res_T.
+import FixedPoint
+
+struct WindowFixedStep {
+  enum Mode { case copy, cast, max }
+  var x: Int32
+  var y: Int32
+  var mode: Mode
+  var inCount: Int            // input elements per sample
+  var outCount: Int           // output elements per sample
+  var window: Int
+  var indices: UnsafePointer<Int32>
+  var padRaw: Int64
+  var toAccum: UnsafePointer<FixedCast>
+  var toResult: UnsafePointer<FixedCast>
+  var stats: Int32
+}
+
+/// What the planner hands FixedPlanner for a window layer.
+struct WindowSpec {
+  var mode: WindowFixedStep.Mode
+  var window: Int
+  var outCount: Int
+  var indices: [Int32]
+}
+
+enum WindowFixedKernel {
+  static func run<O: FixedObserver>(_ s: WindowFixedStep, _ slots: Slots, batch: Int, stats: UnsafeMutablePointer<LayerStats>?, _: O.Type) {
+    if O.enabled, let st = stats, s.mode != .copy {
+      var o = StatsObserver(stats: st + Int(s.stats))
+      body(s, slots, batch, &o)
+    } else {
+      var o = NoObserver()
+      body(s, slots, batch, &o)
+    }
+  }
+
+  @inline(__always)
+  static func body<O: FixedObserver>(_ s: WindowFixedStep, _ slots: Slots, _ batch: Int, _ o: inout O) {
+    let y = raws(slots, s.y)
+    let x = UnsafePointer(raws(slots, s.x))
+    let idx = s.indices
+    for r in 0..<batch {
+      let xr = x + r &* s.inCount
+      let yr = y + r &* s.outCount
+      switch s.mode {
+      case .copy:
+        for i in 0..<s.outCount {
+          let j = idx[i]
+          yr[i] = j < 0 ? 0 : xr[Int(j)]
+        }
+      case .cast:
+        for i in 0..<s.outCount {
+          let j = idx[i]
+          yr[i] = s.toResult.pointee.toResult(j < 0 ? 0 : xr[Int(j)], &o)
+        }
+      case .max:
+        var k = 0
+        for i in 0..<s.outCount {
+          let j0 = idx[k]
+          var m = j0 < 0 ? s.padRaw : xr[Int(j0)]
+          var w = 1
+          while w < s.window {
+            let j = idx[k &+ w]
+            let v = j < 0 ? s.padRaw : xr[Int(j)]
+            if v > m { m = v }
+            w &+= 1
+          }
+          k &+= s.window
+          let a = s.toAccum.pointee.toAccum(m, &o)
+          yr[i] = s.toResult.pointee.toResult(a, &o)
+        }
+      }
+    }
+  }
+}
