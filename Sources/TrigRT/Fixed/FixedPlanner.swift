@@ -370,7 +370,10 @@ enum FixedPlanner {
     func fits16(_ f: FixedFormat) -> Bool { f.isSigned ? f.width <= 16 : f.width <= 15 }
     var w16: UnsafePointer<Int16>? = nil
     let kPad = (d.inFeatures + 15) / 16 * 16
-    if fits16(x), fits16(w), accumulation == .wrapDeferred, rounding.kind == .exact || rounding.kind == .left {
+    // Dot-product form: one horizontal sum per output, which only pays off on long rows (on the
+    // QONNX jet tagger's k = 16…64 layers it cost 1.9 instructions per MAC against the 32-bit
+    // path's 0.8; Benchmarks/ANALYSIS.md).
+    if fits16(x), fits16(w), accumulation == .wrapDeferred, rounding.kind == .exact || rounding.kind == .left, kPad >= 128 {
       let p16 = store.allocate(d.outFeatures * kPad, of: Int16.self)
       for m in 0..<d.outFeatures {
         for k in 0..<d.inFeatures { p16[m * kPad + k] = Int16(truncatingIfNeeded: weights[k * d.outFeatures + m]) }
