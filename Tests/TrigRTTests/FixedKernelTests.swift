@@ -229,6 +229,16 @@ import Testing
     #expect(checked > 2000)
   }
 
+  /// A random ap_fixed input format (2–30 bits, every Q and O mode of ap_fixed) and its
+  /// quantizer's eight-lane plan, if it has one.
+  static func vectorQuantizer(_ r: inout RNG) throws -> (FixedFormat, InputQuantizer.VectorPlan?) {
+    let w = Int.random(in: 2...30, using: &r)
+    let f = try FixedFormat(kind: .apFixed, width: w, integerBits: Int.random(in: -3...(w + 3), using: &r),
+                            isSigned: Bool.random(using: &r), quantization: FixedFormat.Quantization.allCases.filter { $0 != .rndConvOdd }.randomElement(using: &r)!,
+                            overflow: FixedFormat.Overflow.allCases.randomElement(using: &r)!, saturationBits: 0)
+    return (f, InputQuantizer(f).vector)
+  }
+
   /// The eight-lane input quantizer (float inputs of `run`) against FixedFormat.quantize on
   /// random formats of every quantization mode: values in and around the range, exact ties,
   /// wrapping and saturating magnitudes, ±0, subnormals, ±inf and NaN.
@@ -236,12 +246,10 @@ import Testing
     var r = RNG(s: 11)
     var vectorLanes = 0
     for _ in 0..<4000 {
-      let w = Int.random(in: 2...30, using: &r)
-      let f = try FixedFormat(kind: .apFixed, width: w, integerBits: Int.random(in: -3...(w + 3), using: &r),
-                              isSigned: Bool.random(using: &r), quantization: FixedFormat.Quantization.allCases.filter { $0 != .rndConvOdd }.randomElement(using: &r)!,
-                              overflow: FixedFormat.Overflow.allCases.randomElement(using: &r)!, saturationBits: 0)
+      let (f, plan) = try Self.vectorQuantizer(&r)
+      guard let plan else { continue }
       let q = InputQuantizer(f)
-      guard let plan = q.vector else { continue }
+      let w = f.width
       let step = Float(sign: .plus, exponent: -f.fractionalBits, significand: 1)
       var x = SIMD8<Float>()
       for l in 0..<8 {
@@ -271,12 +279,10 @@ import Testing
     var r = RNG(s: 12)
     var vectorLanes = 0
     for _ in 0..<4000 {
-      let w = Int.random(in: 2...30, using: &r)
-      let f = try FixedFormat(kind: .apFixed, width: w, integerBits: Int.random(in: -3...(w + 3), using: &r),
-                              isSigned: Bool.random(using: &r), quantization: FixedFormat.Quantization.allCases.filter { $0 != .rndConvOdd }.randomElement(using: &r)!,
-                              overflow: FixedFormat.Overflow.allCases.randomElement(using: &r)!, saturationBits: 0)
+      let (f, plan) = try Self.vectorQuantizer(&r)
+      guard let plan else { continue }
       let q = InputQuantizer(f)
-      guard let plan = q.vector else { continue }
+      let w = f.width
       let step = Double(sign: .plus, exponent: -f.fractionalBits, significand: 1)
       var x = [Double](repeating: 0, count: 8)
       for l in 0..<8 {
