@@ -153,8 +153,10 @@ def test_real_qonnx_models_are_classified():
 
 def test_discover_sets():
     sets = ct.discover_sets(ct.FWSIM)
-    assert len(sets) == 13
-    assert all(os.path.exists(s[k]) for s in sets for k in ("inputs", "outputs", "onnx", "config_path", "timing"))
+    assert len(sets) == 19   # 13 dense-net sets and 6 CNN sets
+    assert all(os.path.exists(s[k]) for s in sets for k in ("outputs", "onnx", "config_path", "timing"))
+    # Inputs are committed, or (the CNNs' large ones) regenerated from the seed against a committed sha256.
+    assert all(os.path.exists(s["inputs"]) or "inputs_sha256" in json.load(open(s["timing"])) for s in sets)
     sub = ct.discover_sets(ct.FWSIM, ["jet_tagger", "tracknn"], ["narrow"])
     assert [(s["model"], s["config"]) for s in sub] == [("jet_tagger", "narrow"), ("tracknn", "narrow")]
     with pytest.raises(ValueError, match="unknown model"):
@@ -230,7 +232,7 @@ def test_real_golden_sets_never_mismatch(tmp_path):
     r = run_script("--rows", "200", "--no-timing", "--json", str(out), "--shared-models", SHARED)
     res = json.load(open(out))
     sets, qonnx = res["golden_sets"], res["qonnx"]
-    assert len(sets) == 13 and qonnx[0]["name"] == "jet_tagger_qonnx"
+    assert len(sets) == 19 and qonnx[0]["name"] == "jet_tagger_qonnx"
     for s in sets:
         assert s["status"] in ("pass", "unsupported"), (s["model"], s["config"], s.get("comparison"), s.get("error"))
         if s["status"] == "unsupported":
