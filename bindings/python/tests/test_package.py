@@ -60,14 +60,14 @@ def test_model_run_threads_get_their_own_sessions():
         def work(t):
             for i in range(t, 200, 4):
                 np.testing.assert_allclose(m.run(x[i]), y[i:i + 1], atol=1e-5)
-            seen[t] = id(m._local.session)
+            seen[t] = m._local.session   # the object, kept alive: an id() alone can be reused once a thread's session is freed
 
         threads = [threading.Thread(target=work, args=(t,)) for t in range(4)]
         for t in threads:
             t.start()
         for t in threads:
             t.join()
-    assert len(set(seen.values())) == 4
+    assert len({id(s) for s in seen.values()}) == 4
 
 
 def test_inspect_float_and_fixed():
