@@ -27,6 +27,13 @@ struct ConvGeometry {
   var pixels: Int { outH * outW }
   var isPointwise: Bool { kH == 1 && kW == 1 && sH == 1 && sW == 1 && padTop == 0 && padBottom == 0 && padLeft == 0 && padRight == 0 }
 
+  /// The input element (channels-last) that window cell (kh, kw) of output pixel (oh, ow) reads
+  /// in channel c, or −1 for a padding cell.
+  func source(_ oh: Int, _ ow: Int, _ kh: Int, _ kw: Int, _ c: Int) -> Int32 {
+    let ih = oh * sH + kh - padTop, iw = ow * sW + kw - padLeft
+    return ih >= 0 && ih < inH && iw >= 0 && iw < inW ? Int32((ih * inW + iw) * channels + c) : -1
+  }
+
   /// im2col: for output pixel p and column (kh, kw, c), the input element index (channels-last),
   /// or −1 for a padding cell.
   func im2col() -> [Int32] {
@@ -36,9 +43,7 @@ struct ConvGeometry {
       for ow in 0..<outW {
         for kh in 0..<kH {
           for kw in 0..<kW {
-            let ih = oh * sH + kh - padTop, iw = ow * sW + kw - padLeft
-            let inside = ih >= 0 && ih < inH && iw >= 0 && iw < inW
-            for c in 0..<channels { r.append(inside ? Int32((ih * inW + iw) * channels + c) : -1) }
+            for c in 0..<channels { r.append(source(oh, ow, kh, kw, c)) }
           }
         }
       }
@@ -55,9 +60,7 @@ struct ConvGeometry {
         for f in 0..<channels {
           for kh in 0..<kH {
             for kw in 0..<kW {
-              let ih = oh * sH + kh - padTop, iw = ow * sW + kw - padLeft
-              let inside = ih >= 0 && ih < inH && iw >= 0 && iw < inW
-              r.append(inside ? Int32((ih * inW + iw) * channels + f) : -1)
+              r.append(source(oh, ow, kh, kw, f))
             }
           }
         }

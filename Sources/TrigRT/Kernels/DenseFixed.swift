@@ -254,12 +254,8 @@ struct ProductRounding: Equatable {
       let sign = p &>> 31                        // 0 or −1
       let lsb = SIMD8<Int32>.zero &- (t & 1)     // 0 or −1
       return t &+ ((rem &+ SIMD8(repeating: c0) &+ (sign & SIMD8(repeating: cs)) &+ (lsb & SIMD8(repeating: cl))) &>> sh)
-    case .roundAdd:
-      return (p &+ SIMD8(repeating: c0)) &>> SIMD8(repeating: shift)
-    case .roundShort:
-      let sh = SIMD8<Int32>(repeating: shift)
-      let lsb = SIMD8<Int32>.zero &- ((p &>> sh) & 1)
-      return (p &+ SIMD8(repeating: c0) &+ ((p &>> 31) & SIMD8(repeating: cs)) &+ (lsb & SIMD8(repeating: cl))) &>> sh
+    case .roundAdd: return DenseFixedKernel.RoundAdd.apply(p, self)
+    case .roundShort: return DenseFixedKernel.RoundShort.apply(p, self)
     }
   }
 
@@ -502,9 +498,9 @@ enum DenseFixedKernel {
                      _ row: UnsafeMutablePointer<Int32>) {
     let v: SIMD8<Int64>
     if let e = s.epilogue, e.lanes32 {
-      // The row buffer gets the result; `DenseEpilogue.row32` finishes the row.
-      // accum_t's raws; res_t(acc), when it is not the identity, is the epilogue's first pass.
-      UnsafeMutableRawPointer(row + m0).storeBytes(of: accumulated32(a, s, f, m0), as: SIMD8<Int32>.self)
+      // The row buffer gets accum_t's raws; `DenseEpilogue.row32` finishes the row (res_t(acc),
+      // when it is not the identity, is its first pass).
+      toRow32(a, s, f, m0, row)
       return
     } else if let e = s.epilogue {
       v = e.apply(result64(a, s, f, rc, m0), m0)

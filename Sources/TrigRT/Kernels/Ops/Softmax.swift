@@ -155,18 +155,24 @@ enum SoftmaxFixedKernel {
   static func reduce(_ v: UnsafePointer<Int64>, _ n: Int, stride: Int, _ cp: FixedCast) -> Int64 {
     if n == 1 { return v[0] }
     if n == 2 { return cp.apply(wide: Int128(v[0]) &+ Int128(v[stride])) }
-    var left = 1
-    while left * 2 <= n - 1 { left *= 2 }
+    let left = reduceSplit(n)
     let a = reduce(v, left, stride: stride, cp), b = reduce(v + left &* stride, n - left, stride: stride, cp)
     return cp.apply(wide: Int128(a) &+ Int128(b))
+  }
+
+  /// Where `reduce` splits n ≥ 3 values: the largest power of two below n.
+  @inline(__always)
+  static func reduceSplit(_ n: Int) -> Int {
+    var left = 1
+    while left &* 2 <= n &- 1 { left &*= 2 }
+    return left
   }
 
   /// `reduce` with the conversion on a LaneCast (every partial sum fits Int64).
   static func reduceLane(_ v: UnsafePointer<Int64>, _ n: Int, stride: Int, _ c: UnsafePointer<SoftmaxLanes>) -> Int64 {
     if n == 1 { return v[0] }
     if n == 2 { return c.pointee.sum.apply(v[0] &+ v[stride]) }
-    var left = 1
-    while left &* 2 <= n &- 1 { left &*= 2 }
+    let left = reduceSplit(n)
     let a = reduceLane(v, left, stride: stride, c), b = reduceLane(v + left &* stride, n &- left, stride: stride, c)
     return c.pointee.sum.apply(a &+ b)
   }
