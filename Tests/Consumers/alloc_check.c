@@ -3,7 +3,7 @@
  * included) and counts heap calls while armed. For each model it creates a session, arms the
  * counters, makes 10,000 batch-1 runs, 1,000 batch-max runs, 1,000 run_f64 calls and 1,000
  * failing runs (batch 0, NULL inputs) with an error struct, and requires 0 heap calls.
- * Usage: alloc_check MODEL...  */
+ * Usage: alloc_check MODEL...   (MODEL::CONFIG: fixed mode with that hls4ml precision config) */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,7 +47,13 @@ int main(int argc, char **argv) {
   for (int a = 1; a < argc; a++) {
     trigrt_error err;
     trigrt_model *m = NULL;
-    if (trigrt_model_load_file(argv[a], NULL, &m, &err) != TRIGRT_OK) { fprintf(stderr, "FAIL load %s: %s\n", argv[a], err.message); return 1; }
+    char path[4096];
+    snprintf(path, sizeof path, "%s", argv[a]);
+    trigrt_options opts;
+    trigrt_options_init(&opts);
+    char *sep = strstr(path, "::");
+    if (sep) { *sep = 0; opts.mode = TRIGRT_MODE_FIXED; opts.precision_config = sep + 2; }
+    if (trigrt_model_load_file(path, &opts, &m, &err) != TRIGRT_OK) { fprintf(stderr, "FAIL load %s: %s\n", argv[a], err.message); return 1; }
     const uint32_t maxb = 16;
     trigrt_session *s = NULL;
     if (trigrt_session_create(m, maxb, &s, &err) != TRIGRT_OK) { fprintf(stderr, "FAIL session: %s\n", err.message); return 1; }
