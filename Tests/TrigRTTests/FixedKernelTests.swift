@@ -63,7 +63,7 @@ import Testing
 
   @Test func denseFastPathsEqualTheGeneralPath() throws {
     var r = RNG(s: 20261201)
-    var fast32 = 0, fast16 = 0, general = 0
+    var fast32 = 0, fast16 = 0, high16 = 0, general = 0
     var kinds: [ProductRounding.Kind: Int] = [:]
     for trial in 0..<400 {
       // Narrow formats so that the fast paths qualify often; every fourth trial arbitrary.
@@ -88,15 +88,115 @@ import Testing
       var scratch = 0
       let (step, info) = try FixedPlanner.step(l, ins: [0], out: 1, inputFormats: [x], valueShape: { $0 == 0 ? [k] : [m] },
                                               store: store, statsIndex: 0, scratch: 2, scratchBytes: &scratch, source: "test")
-      if info.kind.contains("16-bit") { fast16 += 1 } else if info.kind.contains("32-bit") { fast32 += 1 } else { general += 1 }
+      if info.kind.contains("16-bit mulhi") { high16 += 1 } else if info.kind.contains("16-bit") { fast16 += 1 }
+      else if info.kind.contains("32-bit") { fast32 += 1 } else { general += 1 }
       if case .denseFixed(let d) = step, let f = d.fast { kinds[f.rounding.kind, default: 0] += 1 }
       let batch = Int.random(in: 1...5, using: &r)
       let xs = (0..<(k * batch)).map { _ in Self.raw(x, &r) }
       let (plain, observed) = Self.run(step, x: xs, outCount: m, batch: batch, scratch: scratch / 8 + 8)
       #expect(plain == observed, "trial \(trial): \(x) × \(w) → accum \(acc) → \(res), k=\(k) m=\(m), \(info.kind)")
     }
-    #expect(fast16 > 20 && fast32 > 50, "paths taken: 16-bit \(fast16), 32-bit \(fast32), general \(general)")
+    #expect(fast16 > 20 && fast32 > 50 && high16 > 5, "paths taken: 16-bit \(fast16), 16-bit mulhi \(high16), 32-bit \(fast32), general \(general)")
     #expect([.floor, .round, .roundAdd, .roundShort].allSatisfy { kinds[$0, default: 0] >= 3 }, "product roundings: \(kinds)")
+  }
+
+  /// The executor switches over `Step` for every step of every run; LLVM copies a payload of
+  /// at most 256 bytes inline (eight 32-byte moves) and calls memcpy above that, which cost the
+  /// jet tagger ~9% of its instructions per call when DenseFixedStep grew to 264 bytes.
+  @Test func stepsAreCopiedInline() {
+    #expect(MemoryLayout<Step>.size <= 256, "Step is \(MemoryLayout<Step>.size) bytes; DenseFixedStep \(MemoryLayout<DenseFixedStep>.size)")
+  }
+
+  /// The 16-bit high-half Dense (DenseFixedHigh16.swift): wrapping accumulators of ≤ 16 bits,
+  /// AP_TRN (and exact or left-shifted) products, inputs ≤ 16 bits; weights drawn either over
+  /// their whole format or small (so that tiles with every A = 0, the mulhi-only loop, occur),
+  /// m up to 70 (blocks of four tiles and single tiles), with and without a folded epilogue.
+  @Test func high16DenseEqualsTheGeneralPath() throws {
+    var r = RNG(s: 20261203)
+    var taken = 0, foldedTaken = 0
+    var tileKinds: [UInt8: Int] = [:]
+    var shifts: Set<Int32> = []
+    for trial in 0..<300 {
+      var x = Self.format(&r, maxWidth: 16)
+      if !x.isSigned && x.width == 16 { x = try FixedFormat(kind: .apFixed, width: 15, integerBits: x.integerBits, isSigned: false,
+                                                           quantization: x.quantization, overflow: x.overflow, saturationBits: 0) }
+      let w = Self.format(&r, maxWidth: 16)
+      let aw = Int.random(in: 2...16, using: &r)
+      let p = FixedFormat.product(x, w)
+      // accum_t's fractional bits: 0…16 below the products' (floor by s), or at or above them.
+      let af = p.fractionalBits - Int.random(in: -3...16, using: &r)
+      let acc = try FixedFormat(kind: .apFixed, width: aw, integerBits: aw - af, isSigned: Bool.random(using: &r),
+                                quantization: trial % 7 == 0 ? .rnd : .trn, overflow: .wrap, saturationBits: 0)
+      let b = Self.format(&r, maxWidth: 16), res = Self.format(&r, maxWidth: 20)
+      let k = Int.random(in: 1...130, using: &r), m = Int.random(in: 1...70, using: &r)
+      let small = trial % 3 == 0
+      let weights = (0..<(k * m)).map { _ -> Float in
+        let raw = small ? Int64.random(in: max(w.minRaw, -40)...min(w.maxRaw, 40), using: &r) : Self.raw(w, &r)
+        return Float(w.toDouble(raw))
+      }
+      let bias = (0..<m).map { _ in b.toDouble(Self.raw(b, &r)) }
+      let spec = DenseSpec(inFeatures: k, outFeatures: m, rowsPerSample: 1, weights: weights, bias: nil, activation: .identity)
+      var l = HLSLayer(name: "d", configKey: "d", className: "Dense", op: .dense(spec, weights: weights.map { Double($0) }, bias: bias), inputs: [0], output: 1)
+      l.resolved = ["weight": w, "bias": b, "accum": acc, "result": res]
+      let store = ConstantStore()
+      var scratch = 0
+      // Every other case with a ReLU after it (an identity-format one half the time), folded into
+      // the epilogue, which moves the result into the 32-bit row buffer. Slots: x 0, Dense 1,
+      // ReLU 2, scratch 3 (2 without the ReLU, as `run` expects).
+      let chain = trial % 2 == 1
+      let sc: Int32 = chain ? 3 : 2
+      let shapes: (Int) -> [Int] = { $0 == 0 ? [k] : [m] }
+      let (step, info) = try FixedPlanner.step(l, ins: [0], out: 1, inputFormats: [x], valueShape: shapes,
+                                              store: store, statsIndex: 0, scratch: sc, scratchBytes: &scratch, source: "test")
+      guard case .denseFixed(let d) = step, let f = d.fast, let h = f.high16?.pointee else {
+        #expect(acc.quantization == .rnd && acc.fractionalBits < p.fractionalBits || p.width > 32 || acc.fractionalBits + 16 < p.fractionalBits,
+                "trial \(trial): \(x) × \(w) → \(acc) not on the 16-bit high-half path (\(info.kind))")
+        continue
+      }
+      #expect(info.kind.contains("16-bit mulhi"))
+      taken += 1
+      shifts.insert(f.rounding.kind == .floor ? f.rounding.shift : -f.rounding.shift)
+      for t in 0..<h.tiles { tileKinds[h.kinds[t], default: 0] += 1 }
+      let batch = Int.random(in: 1...3, using: &r)
+      let xs = (0..<(k * batch)).map { _ in Self.raw(x, &r) }
+      if !chain {
+        let (plain, observed) = Self.run(step, x: xs, outCount: m, batch: batch, scratch: scratch / 8 + 8)
+        #expect(plain == observed, "trial \(trial): \(x) × \(w) → accum \(acc) → \(res), k=\(k) m=\(m)")
+        continue
+      }
+      var al = HLSLayer(name: "a", configKey: "a", className: "Activation", op: .activation(.relu), inputs: [1], output: 2)
+      al.resolved = ["result": trial % 4 == 1 ? res : Self.format(&r, maxWidth: 20)]
+      let (as_, _) = try FixedPlanner.step(al, ins: [1], out: 2, inputFormats: [res], valueShape: shapes,
+                                           store: store, statsIndex: 1, scratch: 3, scratchBytes: &scratch, source: "test")
+      var steps = [step, as_]
+      let unfolded = steps
+      let folds = FixedPlanner.foldEpilogues(&steps, readers: [0: 1, 1: 1], isArena: { _ in true }, store: store, scratchBytes: &scratch)
+      if !folds.isEmpty { foldedTaken += 1 }
+      let sizes = [k * batch, m * batch, m * batch, scratch / 8 + 8]
+      func execute(_ st: [Step], observed: Bool) -> [Int64] {
+        let bufs = sizes.map { UnsafeMutablePointer<Int64>.allocate(capacity: $0) }
+        defer { bufs.forEach { $0.deallocate() } }
+        for (i, n) in sizes.enumerated() { bufs[i].initialize(repeating: i == 0 || i == 3 ? 0 : 0x5a5a, count: n) }
+        for (i, v) in xs.enumerated() { bufs[0][i] = v }
+        let stats = UnsafeMutablePointer<LayerStats>.allocate(capacity: 2)
+        stats.initialize(repeating: LayerStats(), count: 2)
+        defer { stats.deallocate() }
+        let slots = bufs.map { UnsafeMutableRawPointer($0) }
+        let b = UnsafeMutableBufferPointer<Step>.allocate(capacity: st.count)
+        _ = b.initialize(from: st)
+        slots.withUnsafeBufferPointer { sl in
+          if observed { Executor.executeObserved(b, sl.baseAddress!, batch: batch, stats: stats) }
+          else { Executor.execute(b, sl.baseAddress!, batch: batch) }
+        }
+        b.deallocate()
+        return Array(UnsafeBufferPointer(start: bufs[2], count: m * batch))
+      }
+      #expect(execute(steps, observed: false) == execute(unfolded, observed: true),
+              "trial \(trial) (folded ReLU): \(x) × \(w) → accum \(acc) → \(res), k=\(k) m=\(m)")
+    }
+    #expect(taken > 150 && foldedTaken > 40, "16-bit high-half path taken \(taken) times, \(foldedTaken) with a folded ReLU")
+    #expect(tileKinds[1, default: 0] > 20 && tileKinds[3, default: 0] > 20 && tileKinds[2, default: 0] > 5, "tile kinds \(tileKinds)")
+    #expect(shifts.contains(16) && shifts.contains(0) && shifts.contains { $0 < 0 } && shifts.contains { $0 > 0 && $0 < 16 }, "shifts \(shifts)")
   }
 
   /// Dense → unit-scale ApplyAlpha → ReLU / linear chains: the fast Dense with the layers folded

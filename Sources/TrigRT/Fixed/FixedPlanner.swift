@@ -71,7 +71,7 @@ enum FixedPlanner {
         s.scratch = scratch
         scratchBytes = max(scratchBytes, max(d.inFeatures * 4, fp.kPad * 2))
       }
-      info.kind += s.fast == nil ? " (general path)" : (s.fast?.int16Weights != nil ? " (16-bit fast path)" : " (32-bit fast path)")
+      info.kind += s.fast == nil ? " (general path)" : (s.fast?.high16 != nil ? " (16-bit mulhi fast path)" : s.fast?.int16Weights != nil ? " (16-bit fast path)" : " (32-bit fast path)")
       return (.denseFixed(s), info)
     case .normalize(let scale, let bias):
       return (.normalizeFixed(try normalize(l, scale: scale, bias: bias, channels: scale.count, inner: 1, channelsLast: true,
@@ -383,7 +383,43 @@ enum FixedPlanner {
     return DenseFastPlan(w: UnsafePointer(packed), tiles: tiles, rounding: rounding, accumWidth: a.width, accumSigned: a.isSigned,
                          resultIsIdentity: identity, resultLane: LaneCast.make(from: a.exact, to: result).map { store.box($0) },
                          resultLane32: LaneCast.make32(from: a.exact, to: result).map { store.box($0) },
-                         int16Weights: w16, kPad: kPad, accumulation: accumulation, productCanOverflow: productCast.canOverflow)
+                         int16Weights: w16, kPad: kPad,
+                         high16: accumulation == .wrapDeferred && a.width <= 16 && fits16(x) ? high16Plan(d, rounding, weights, store).map { store.box($0) } : nil,
+                         accumulation: accumulation, productCanOverflow: productCast.canOverflow)
+  }
+
+  /// The 16-bit high-half path (DenseFixedHigh16.swift) for a wrapping accumulator of at most 16
+  /// bits and inputs that fit Int16 (the caller checks those): its weights W′ = w·2^(16−s), split
+  /// into A·2^16 + B, for a per-product conversion that is exact, a left shift or a floor (AP_TRN)
+  /// by s ≤ 16 bits. Only bits 0…31 of W′ matter, so the shift may wrap.
+  static func high16Plan(_ d: DenseSpec, _ rounding: ProductRounding, _ weights: UnsafePointer<Int64>, _ store: ConstantStore) -> DenseHigh16Plan? {
+    let up: Int
+    switch rounding.kind {
+    case .exact: up = 16
+    case .left: up = 16 + Int(rounding.shift)
+    case .floor where rounding.shift <= 16: up = 16 - Int(rounding.shift)
+    default: return nil
+    }
+    let k = d.inFeatures, m = d.outFeatures
+    let tiles = (m + 15) / 16
+    let high = store.allocate(tiles * k * 16, of: Int16.self), low = store.allocate(tiles * k * 16, of: Int16.self)
+    let kinds = store.allocate(tiles, of: UInt8.self)
+    for t in 0..<tiles {
+      var kind: UInt8 = 0
+      for j in t * 16..<min(m, t * 16 + 16) {
+        let lane = DenseHigh16Plan.lane(j - t * 16)
+        for i in 0..<k {
+          let wp = weights[i * m + j] &<< Int64(up)
+          let b = Int16(truncatingIfNeeded: wp), a = Int16(truncatingIfNeeded: (wp &- Int64(b)) >> 16)
+          high[(t * k + i) * 16 + lane] = b
+          low[(t * k + i) * 16 + lane] = a
+          if b != 0 { kind |= 1 }
+          if a != 0 { kind |= 2 }
+        }
+      }
+      kinds[t] = kind
+    }
+    return DenseHigh16Plan(high: UnsafePointer(high), low: UnsafePointer(low), tiles: tiles, kinds: UnsafePointer(kinds))
   }
 }
 

@@ -196,6 +196,10 @@ struct DenseFastPlan {
   /// conversion (`vpmaddwd`), mod 2^32 like everything else on this path.
   var int16Weights: UnsafePointer<Int16>?
   var kPad: Int = 0
+  /// The 16-bit high-half path (DenseFixedHigh16.swift), preferred to both others where it applies.
+  /// Boxed: `Step` stays within 256 bytes, which LLVM copies inline (a larger one is a memcpy
+  /// call per step on every run; `FixedKernelTests.stepsAreCopiedInline`).
+  var high16: UnsafePointer<DenseHigh16Plan>? = nil
   /// How partial sums are kept in accum_t.
   var accumulation: Accumulation
   /// The per-product conversion can leave accum_t's range (then it saturates like the sums).
@@ -275,6 +279,10 @@ struct ProductRounding: Equatable {
 
 enum DenseFixedKernel {
   static func run<O: FixedObserver>(_ s: DenseFixedStep, _ slots: Slots, batch: Int, stats: UnsafeMutablePointer<LayerStats>?, _: O.Type) {
+    if !O.enabled, let f = s.fast, let h = f.high16 {
+      runHigh16(s, f, h.pointee, slots, batch: batch)
+      return
+    }
     if !O.enabled, let f = s.fast, let w16 = f.int16Weights {
       runInt16(s, f, w16, slots, batch: batch)
       return
@@ -423,7 +431,7 @@ enum DenseFixedKernel {
   static func runFast<R: Rounder, A: Accumulator>(_ s: DenseFixedStep, _ f: DenseFastPlan, _ slots: Slots, batch: Int, _: R.Type, _: A.Type) {
     let x = UnsafePointer(raws(slots, s.x)), y = raws(slots, s.epilogue?.y ?? s.y)
     let rows = batch &* s.rowsPerSample
-    let rc = s.resultCast.pointee
+    let rc = s.resultCast
     let xs = raws32(slots, s.scratch)
     let row = xs + (s.epilogue?.rowOffset ?? 0)
     for r in 0..<rows {
@@ -439,7 +447,7 @@ enum DenseFixedKernel {
   }
 
   @inline(__always)
-  static func rowFast<R: Rounder, A: Accumulator>(_ s: DenseFixedStep, _ f: DenseFastPlan, _ rc: FixedCast, _ x: UnsafePointer<Int32>,
+  static func rowFast<R: Rounder, A: Accumulator>(_ s: DenseFixedStep, _ f: DenseFastPlan, _ rc: UnsafePointer<FixedCast>, _ x: UnsafePointer<Int32>,
                                                   _ y: UnsafeMutablePointer<Int64>, _ row: UnsafeMutablePointer<Int32>, _: R.Type, _: A.Type) {
     let k = s.k
     let ts = k &* 8
@@ -494,7 +502,7 @@ enum DenseFixedKernel {
   /// Adds the bias, wraps to accum_t's width, converts to the result, applies the folded
   /// epilogue (if any) and stores the first min(8, m − m0) lanes.
   @inline(__always)
-  static func finish(_ a: SIMD8<Int32>, _ s: DenseFixedStep, _ f: DenseFastPlan, _ rc: FixedCast, _ y: UnsafeMutablePointer<Int64>, _ m0: Int,
+  static func finish(_ a: SIMD8<Int32>, _ s: DenseFixedStep, _ f: DenseFastPlan, _ rc: UnsafePointer<FixedCast>, _ y: UnsafeMutablePointer<Int64>, _ m0: Int,
                      _ row: UnsafeMutablePointer<Int32>) {
     let v: SIMD8<Int64>
     if let e = s.epilogue, e.lanes32 {
@@ -532,7 +540,7 @@ enum DenseFixedKernel {
 
   /// res_t(acc) on 64-bit lanes.
   @inline(__always)
-  static func result64(_ a: SIMD8<Int32>, _ s: DenseFixedStep, _ f: DenseFastPlan, _ rc: FixedCast, _ m0: Int) -> SIMD8<Int64> {
+  static func result64(_ a: SIMD8<Int32>, _ s: DenseFixedStep, _ f: DenseFastPlan, _ rc: UnsafePointer<FixedCast>, _ m0: Int) -> SIMD8<Int64> {
     if !f.resultIsIdentity, let lc = f.resultLane32 {
       // accum_t and res_t both fit 32-bit lanes: wrap (or keep) the Int32 sums, convert, widen.
       return SIMD8<Int64>(truncatingIfNeeded: lc.pointee.apply32(accumulated32(a, s, f, m0)))
@@ -549,7 +557,7 @@ enum DenseFixedKernel {
     if f.resultIsIdentity { return acc }
     if let lc = f.resultLane { return lc.pointee.apply(acc) }
     var v = SIMD8<Int64>()
-    for l in 0..<min(8, s.m &- m0) { v[l] = rc.apply(acc[l]) }
+    for l in 0..<min(8, s.m &- m0) { v[l] = rc.pointee.apply(acc[l]) }
     return v
   }
 
@@ -558,7 +566,7 @@ enum DenseFixedKernel {
   static func runInt16(_ s: DenseFixedStep, _ f: DenseFastPlan, _ w: UnsafePointer<Int16>, _ slots: Slots, batch: Int) {
     let x = UnsafePointer(raws(slots, s.x)), y = raws(slots, s.epilogue?.y ?? s.y)
     let rows = batch &* s.rowsPerSample
-    let rc = s.resultCast.pointee
+    let rc = s.resultCast
     let xs = slots[Int(s.scratch)].assumingMemoryBound(to: Int16.self)
     let row = raws32(slots, s.scratch) + (s.epilogue?.rowOffset ?? 0)
     let kp = f.kPad

@@ -286,22 +286,24 @@ public final class Session: ManagedBuffer<SessionHeader, UInt8> {
     for i in 0..<plan.inputPorts.count {
       let p = plan.inputPorts[i]
       let stage = (arena + p.staging * maxBatch).assumingMemoryBound(to: Int64.self)
-      let q = qz + i
+      // One copy of the quantizer per input (calls on `qz[i]` itself copy it every time: the
+      // callee could write through the pointer).
+      let q = qz[i]
       let src = inputs[i]!
       let n = batch &* p.count
-      if q.pointee.float32 {
+      if q.float32 {
         let f = UnsafeMutableRawPointer(stage).assumingMemoryBound(to: Float.self)
         for e in 0..<n { f[e] = Float(src[e]) }
-      } else if let v = q.pointee.vector {
+      } else if let v = q.vector {
         var e = 0
         while e &+ 8 <= n {
-          q.pointee.quantize8(UnsafeRawPointer(src + e).loadUnaligned(as: SIMD4<Double>.self),
+          q.quantize8(UnsafeRawPointer(src + e).loadUnaligned(as: SIMD4<Double>.self),
                               UnsafeRawPointer(src + (e &+ 4)).loadUnaligned(as: SIMD4<Double>.self), v, stage + e)
           e &+= 8
         }
-        while e < n { stage[e] = q.pointee.quantize(src[e]); e &+= 1 }
+        while e < n { stage[e] = q.quantize(src[e]); e &+= 1 }
       } else {
-        for e in 0..<n { stage[e] = q.pointee.quantize(src[e]) }
+        for e in 0..<n { stage[e] = q.quantize(src[e]) }
       }
       slots[Int(p.slot)] = UnsafeMutableRawPointer(stage)
     }
@@ -317,21 +319,23 @@ public final class Session: ManagedBuffer<SessionHeader, UInt8> {
     for i in 0..<plan.inputPorts.count {
       let p = plan.inputPorts[i]
       let stage = (arena + p.staging * maxBatch).assumingMemoryBound(to: Int64.self)
-      let q = qz + i
+      // One copy of the quantizer per input (calls on `qz[i]` itself copy it every time: the
+      // callee could write through the pointer).
+      let q = qz[i]
       let src = inputs[i]!
       let n = batch &* p.count
-      if q.pointee.float32 {
+      if q.float32 {
         let f = UnsafeMutableRawPointer(stage).assumingMemoryBound(to: Float.self)
         for e in 0..<n { f[e] = src[e] }
-      } else if let v = q.pointee.vector {
+      } else if let v = q.vector {
         var e = 0
         while e &+ 8 <= n {
-          q.pointee.quantize8(UnsafeRawPointer(src + e).loadUnaligned(as: SIMD8<Float>.self), v, stage + e)
+          q.quantize8(UnsafeRawPointer(src + e).loadUnaligned(as: SIMD8<Float>.self), v, stage + e)
           e &+= 8
         }
-        while e < n { stage[e] = q.pointee.quantize(src[e]); e &+= 1 }
+        while e < n { stage[e] = q.quantize(src[e]); e &+= 1 }
       } else {
-        for e in 0..<n { stage[e] = q.pointee.quantize(src[e]) }
+        for e in 0..<n { stage[e] = q.quantize(src[e]) }
       }
       slots[Int(p.slot)] = UnsafeMutableRawPointer(stage)
     }

@@ -1,0 +1,162 @@
+/// The 16-bit high-half path of the fixed-point Dense (see DenseFixed.swift for hls4ml's loop).
+///
+/// Where the accumulator wraps (AP_WRAP) and is at most 16 bits wide, only Σ accum_t(x·w) mod
+/// 2^16 matters. With AP_TRN the per-product conversion is floor(x·w / 2^s), s = the product's
+/// fractional bits minus accum_t's (s ≤ 0: a left shift, exact). Write W′ = w·2^(16−s) = A·2^16 + B
+/// with B the signed low half (B ∈ [−2^15, 2^15)) at plan time. Then, exactly,
+///
+///     floor(x·w / 2^s) = floor(x·W′ / 2^16) = x·A + floor(x·B / 2^16)
+///
+/// and mod 2^16 that is `vpmullw(x, A) + vpmulhw(x, B)`: the high half of a signed 16 × 16
+/// product is its floor division by 2^16, and x·A is only needed mod 2^16. Sixteen outputs per
+/// vector, two instructions per sixteen MACs where every A of a tile is 0 (|W′| < 2^15: small
+/// weights), four otherwise, against one multiply, shift and add per eight on the 32-bit path.
+/// The planner picks it (`DenseFixedPlanning.high16Plan`) only under those conditions; inputs
+/// and every raw fit Int16. The sums go into the common 32-bit epilogue (`finish`, `toRow32`),
+/// which adds the bias and wraps to accum_t's W bits: mod 2^W of a value known mod 2^16, W ≤ 16.
+import FixedPoint
+
+struct DenseHigh16Plan {
+  /// [tiles][K][16] Int16: B per weight; within a tile, lane 2i is output i and lane 2i + 1
+  /// output 8 + i, so that the Int32 halves of a vector are outputs 0…7 and 8…15.
+  var high: UnsafePointer<Int16>
+  /// The same layout: A mod 2^16.
+  var low: UnsafePointer<Int16>
+  var tiles: Int
+  /// Per tile: 1 = B only (every A is 0), 2 = A only (every B is 0), 3 = both.
+  var kinds: UnsafePointer<UInt8>
+
+  /// Lane of output j within its tile.
+  @inline(__always) static func lane(_ j: Int) -> Int { j < 8 ? 2 * j : 2 * (j - 8) + 1 }
+}
+
+/// How many tiles a block of the high-half kernel computes side by side.
+protocol TileCount { static var n: Int { get } }
+enum One: TileCount { static var n: Int { 1 } }
+enum Two: TileCount { static var n: Int { 2 } }
+enum Three: TileCount { static var n: Int { 3 } }
+enum Four: TileCount { static var n: Int { 4 } }
+
+protocol High16Products {
+  static func add(_ acc: SIMD16<Int16>, _ x: SIMD16<Int16>, _ high: UnsafePointer<Int16>, _ low: UnsafePointer<Int16>) -> SIMD16<Int16>
+}
+
+extension DenseFixedKernel {
+  enum HighOnly: High16Products {
+    @inline(__always)
+    static func add(_ acc: SIMD16<Int16>, _ x: SIMD16<Int16>, _ high: UnsafePointer<Int16>, _ low: UnsafePointer<Int16>) -> SIMD16<Int16> {
+      acc &+ mulhi(x, load16(high))
+    }
+  }
+  enum LowOnly: High16Products {
+    @inline(__always)
+    static func add(_ acc: SIMD16<Int16>, _ x: SIMD16<Int16>, _ high: UnsafePointer<Int16>, _ low: UnsafePointer<Int16>) -> SIMD16<Int16> {
+      acc &+ x &* load16(low)
+    }
+  }
+  enum HighLow: High16Products {
+    @inline(__always)
+    static func add(_ acc: SIMD16<Int16>, _ x: SIMD16<Int16>, _ high: UnsafePointer<Int16>, _ low: UnsafePointer<Int16>) -> SIMD16<Int16> {
+      acc &+ mulhi(x, load16(high)) &+ x &* load16(low)
+    }
+  }
+
+  /// floor(a·b / 2^16) per lane. Written per element so that LLVM's SLP vectoriser forms the
+  /// sext–mul–shift–trunc pattern it lowers to `vpmulhw` (the stdlib's SIMD16<Int16> →
+  /// SIMD16<Int32> widening is an out-of-line call here: SWIFT-NOTES P2/P3).
+  @inline(__always) static func mulhi(_ a: SIMD16<Int16>, _ b: SIMD16<Int16>) -> SIMD16<Int16> {
+    var r = SIMD16<Int16>()
+    for i in 0..<16 { r[i] = Int16(truncatingIfNeeded: (Int32(a[i]) &* Int32(b[i])) &>> 16) }
+    return r
+  }
+
+  @inline(__always) static func load16(_ p: UnsafePointer<Int16>) -> SIMD16<Int16> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Int16>.self)
+  }
+
+  static func runHigh16(_ s: DenseFixedStep, _ f: DenseFastPlan, _ h: DenseHigh16Plan, _ slots: Slots, batch: Int) {
+    let x = UnsafePointer(raws(slots, s.x)), y = raws(slots, s.epilogue?.y ?? s.y)
+    let rows = batch &* s.rowsPerSample
+    let rc = s.resultCast
+    let xs = slots[Int(s.scratch)].assumingMemoryBound(to: Int16.self)
+    let row = raws32(slots, s.scratch) + (s.epilogue?.rowOffset ?? 0)
+    let k = s.k, ts = k &* 16
+    for r in 0..<rows {
+      let xr = x + r &* s.k
+      for i in 0..<k { xs[i] = Int16(truncatingIfNeeded: xr[i]) }
+      let yr = y + r &* s.m
+      var t = 0
+      while t < h.tiles {
+        // Blocks of four tiles (64 outputs), then one block of the 1…3 left.
+        let n = min(4, h.tiles &- t)
+        var kind: UInt8 = 0
+        for j in t..<(t &+ n) { kind |= h.kinds[j] }
+        let hi = h.high + t &* ts, lo = h.low + t &* ts
+        switch (n, kind) {
+        case (4, 0), (4, 1): tiles(xs, k, hi, lo, s, f, rc, yr, t, row, HighOnly.self, Four.self)
+        case (4, 2): tiles(xs, k, hi, lo, s, f, rc, yr, t, row, LowOnly.self, Four.self)
+        case (4, _): tiles(xs, k, hi, lo, s, f, rc, yr, t, row, HighLow.self, Four.self)
+        case (3, 0), (3, 1): tiles(xs, k, hi, lo, s, f, rc, yr, t, row, HighOnly.self, Three.self)
+        case (3, 2): tiles(xs, k, hi, lo, s, f, rc, yr, t, row, LowOnly.self, Three.self)
+        case (3, _): tiles(xs, k, hi, lo, s, f, rc, yr, t, row, HighLow.self, Three.self)
+        case (2, 0), (2, 1): tiles(xs, k, hi, lo, s, f, rc, yr, t, row, HighOnly.self, Two.self)
+        case (2, 2): tiles(xs, k, hi, lo, s, f, rc, yr, t, row, LowOnly.self, Two.self)
+        case (2, _): tiles(xs, k, hi, lo, s, f, rc, yr, t, row, HighLow.self, Two.self)
+        case (_, 0), (_, 1): tiles(xs, k, hi, lo, s, f, rc, yr, t, row, HighOnly.self, One.self)
+        case (_, 2): tiles(xs, k, hi, lo, s, f, rc, yr, t, row, LowOnly.self, One.self)
+        default: tiles(xs, k, hi, lo, s, f, rc, yr, t, row, HighLow.self, One.self)
+        }
+        t &+= n
+      }
+      if let e = s.epilogue, e.lanes32 { e.row32(row, yr, s.m) }
+    }
+  }
+
+  /// N (1…4) tiles side by side: one broadcast per input, two inputs per iteration, the sums
+  /// in registers; then each tile's epilogue.
+  @inline(__always)
+  static func tiles<P: High16Products, N: TileCount>(_ x: UnsafePointer<Int16>, _ k: Int, _ hi: UnsafePointer<Int16>, _ lo: UnsafePointer<Int16>,
+                                                     _ s: DenseFixedStep, _ f: DenseFastPlan, _ rc: UnsafePointer<FixedCast>,
+                                                     _ y: UnsafeMutablePointer<Int64>, _ t: Int, _ row: UnsafeMutablePointer<Int32>,
+                                                     _: P.Type, _: N.Type) {
+    let ts = k &* 16, t1 = ts, t2 = 2 &* ts, t3 = 3 &* ts
+    var a0 = SIMD16<Int16>(), a1 = SIMD16<Int16>(), a2 = SIMD16<Int16>(), a3 = SIMD16<Int16>()
+    var i = 0
+    while i &+ 2 <= k {
+      let x0 = SIMD16<Int16>(repeating: x[i]), x1 = SIMD16<Int16>(repeating: x[i &+ 1])
+      let o0 = i &* 16, o1 = o0 &+ 16
+      a0 = P.add(P.add(a0, x0, hi + o0, lo + o0), x1, hi + o1, lo + o1)
+      if N.n > 1 { a1 = P.add(P.add(a1, x0, hi + (o0 &+ t1), lo + (o0 &+ t1)), x1, hi + (o1 &+ t1), lo + (o1 &+ t1)) }
+      if N.n > 2 { a2 = P.add(P.add(a2, x0, hi + (o0 &+ t2), lo + (o0 &+ t2)), x1, hi + (o1 &+ t2), lo + (o1 &+ t2)) }
+      if N.n > 3 { a3 = P.add(P.add(a3, x0, hi + (o0 &+ t3), lo + (o0 &+ t3)), x1, hi + (o1 &+ t3), lo + (o1 &+ t3)) }
+      i &+= 2
+    }
+    if i < k {
+      let x0 = SIMD16<Int16>(repeating: x[i]), o0 = i &* 16
+      a0 = P.add(a0, x0, hi + o0, lo + o0)
+      if N.n > 1 { a1 = P.add(a1, x0, hi + (o0 &+ t1), lo + (o0 &+ t1)) }
+      if N.n > 2 { a2 = P.add(a2, x0, hi + (o0 &+ t2), lo + (o0 &+ t2)) }
+      if N.n > 3 { a3 = P.add(a3, x0, hi + (o0 &+ t3), lo + (o0 &+ t3)) }
+    }
+    finish16(a0, s, f, rc, y, t &* 16, row)
+    if N.n > 1 { finish16(a1, s, f, rc, y, (t &+ 1) &* 16, row) }
+    if N.n > 2 { finish16(a2, s, f, rc, y, (t &+ 2) &* 16, row) }
+    if N.n > 3 { finish16(a3, s, f, rc, y, (t &+ 3) &* 16, row) }
+  }
+
+  /// A tile's sums (mod 2^16) into the common epilogue: the Int32 halves of the vector, sign
+  /// extended, are outputs m0…m0+7 and m0+8…m0+15.
+  @inline(__always)
+  static func finish16(_ a: SIMD16<Int16>, _ s: DenseFixedStep, _ f: DenseFastPlan, _ rc: UnsafePointer<FixedCast>, _ y: UnsafeMutablePointer<Int64>,
+                       _ m0: Int, _ row: UnsafeMutablePointer<Int32>) {
+    let u = unsafeBitCast(a, to: SIMD8<Int32>.self), sixteen = SIMD8<Int32>(repeating: 16)
+    let first = (u &<< sixteen) &>> sixteen, second = u &>> sixteen
+    if s.epilogue?.lanes32 ?? false {
+      toRow32(first, s, f, m0, row)
+      if m0 &+ 8 < s.m { toRow32(second, s, f, m0 &+ 8, row) }
+    } else {
+      finish(first, s, f, rc, y, m0, row)
+      if m0 &+ 8 < s.m { finish(second, s, f, rc, y, m0 &+ 8, row) }
+    }
+  }
+}
