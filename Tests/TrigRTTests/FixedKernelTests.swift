@@ -61,6 +61,35 @@ import Testing
     return (results[0], results[1])
   }
 
+  /// Runs `steps` over one buffer per slot (`sizes` Int64 each; slot 0 gets `x`, the last one
+  /// is scratch and starts at 0, the others at a marker), plain or observed; returns slot `out`.
+  static func execute(_ steps: [Step], sizes: [Int], x: [Int64], batch: Int, observed: Bool, out: Int, count: Int) -> [Int64] {
+    let bufs = sizes.map { UnsafeMutablePointer<Int64>.allocate(capacity: $0) }
+    defer { bufs.forEach { $0.deallocate() } }
+    for (i, n) in sizes.enumerated() { bufs[i].initialize(repeating: i == 0 || i == sizes.count - 1 ? 0 : 0x5a5a, count: n) }
+    for (i, v) in x.enumerated() { bufs[0][i] = v }
+    let stats = UnsafeMutablePointer<LayerStats>.allocate(capacity: steps.count)
+    stats.initialize(repeating: LayerStats(), count: steps.count)
+    defer { stats.deallocate() }
+    let slots = bufs.map { UnsafeMutableRawPointer($0) }
+    let b = UnsafeMutableBufferPointer<Step>.allocate(capacity: steps.count)
+    _ = b.initialize(from: steps)
+    defer { b.deallocate() }
+    slots.withUnsafeBufferPointer { sl in
+      if observed { Executor.executeObserved(b, sl.baseAddress!, batch: batch, stats: stats) }
+      else { Executor.execute(b, sl.baseAddress!, batch: batch) }
+    }
+    return Array(UnsafeBufferPointer(start: bufs[out], count: count))
+  }
+
+  /// A Dense layer x (slot 0) → y (slot 1) with its resolved types.
+  static func denseLayer(k: Int, m: Int, weights: [Float], bias: [Double], types: [String: FixedFormat]) -> HLSLayer {
+    let spec = DenseSpec(inFeatures: k, outFeatures: m, rowsPerSample: 1, weights: weights, bias: nil, activation: .identity)
+    var l = HLSLayer(name: "d", configKey: "d", className: "Dense", op: .dense(spec, weights: weights.map { Double($0) }, bias: bias), inputs: [0], output: 1)
+    l.resolved = types
+    return l
+  }
+
   @Test func denseFastPathsEqualTheGeneralPath() throws {
     var r = RNG(s: 20261201)
     var fast32 = 0, fast16 = 0, high16 = 0, general = 0
@@ -81,9 +110,7 @@ import Testing
       let k = trial % 3 == 0 ? Int.random(in: 100...200, using: &r) : Int.random(in: 1...70, using: &r), m = Int.random(in: 1...40, using: &r)
       let weights = (0..<(k * m)).map { _ in Float(w.toDouble(Self.raw(w, &r))) }
       let bias = (0..<m).map { _ in b.toDouble(Self.raw(b, &r)) }
-      let spec = DenseSpec(inFeatures: k, outFeatures: m, rowsPerSample: 1, weights: weights, bias: nil, activation: .identity)
-      var l = HLSLayer(name: "d", configKey: "d", className: "Dense", op: .dense(spec, weights: weights.map { Double($0) }, bias: bias), inputs: [0], output: 1)
-      l.resolved = ["weight": w, "bias": b, "accum": acc, "result": res]
+      let l = Self.denseLayer(k: k, m: m, weights: weights, bias: bias, types: ["weight": w, "bias": b, "accum": acc, "result": res])
       let store = ConstantStore()
       var scratch = 0
       let (step, info) = try FixedPlanner.step(l, ins: [0], out: 1, inputFormats: [x], valueShape: { $0 == 0 ? [k] : [m] },
@@ -135,9 +162,7 @@ import Testing
         return Float(w.toDouble(raw))
       }
       let bias = (0..<m).map { _ in b.toDouble(Self.raw(b, &r)) }
-      let spec = DenseSpec(inFeatures: k, outFeatures: m, rowsPerSample: 1, weights: weights, bias: nil, activation: .identity)
-      var l = HLSLayer(name: "d", configKey: "d", className: "Dense", op: .dense(spec, weights: weights.map { Double($0) }, bias: bias), inputs: [0], output: 1)
-      l.resolved = ["weight": w, "bias": b, "accum": acc, "result": res]
+      let l = Self.denseLayer(k: k, m: m, weights: weights, bias: bias, types: ["weight": w, "bias": b, "accum": acc, "result": res])
       let store = ConstantStore()
       var scratch = 0
       // Every other case with a ReLU after it (an identity-format one half the time), folded into
@@ -174,22 +199,7 @@ import Testing
       if !folds.isEmpty { foldedTaken += 1 }
       let sizes = [k * batch, m * batch, m * batch, scratch / 8 + 8]
       func execute(_ st: [Step], observed: Bool) -> [Int64] {
-        let bufs = sizes.map { UnsafeMutablePointer<Int64>.allocate(capacity: $0) }
-        defer { bufs.forEach { $0.deallocate() } }
-        for (i, n) in sizes.enumerated() { bufs[i].initialize(repeating: i == 0 || i == 3 ? 0 : 0x5a5a, count: n) }
-        for (i, v) in xs.enumerated() { bufs[0][i] = v }
-        let stats = UnsafeMutablePointer<LayerStats>.allocate(capacity: 2)
-        stats.initialize(repeating: LayerStats(), count: 2)
-        defer { stats.deallocate() }
-        let slots = bufs.map { UnsafeMutableRawPointer($0) }
-        let b = UnsafeMutableBufferPointer<Step>.allocate(capacity: st.count)
-        _ = b.initialize(from: st)
-        slots.withUnsafeBufferPointer { sl in
-          if observed { Executor.executeObserved(b, sl.baseAddress!, batch: batch, stats: stats) }
-          else { Executor.execute(b, sl.baseAddress!, batch: batch) }
-        }
-        b.deallocate()
-        return Array(UnsafeBufferPointer(start: bufs[2], count: m * batch))
+        Self.execute(st, sizes: sizes, x: xs, batch: batch, observed: observed, out: 2, count: m * batch)
       }
       #expect(execute(steps, observed: false) == execute(unfolded, observed: true),
               "trial \(trial) (folded ReLU): \(x) × \(w) → accum \(acc) → \(res), k=\(k) m=\(m)")
@@ -248,24 +258,8 @@ import Testing
       let batch = Int.random(in: 1...4, using: &r)
       let xs = (0..<(k * batch)).map { _ in Self.raw(x, &r) }
       func execute(_ st: [Step], observed: Bool) -> [Int64] {
-        let sizes = [k * batch, m * batch, m * batch, m * batch, scratch / 8 + 8]
-        let bufs = sizes.map { UnsafeMutablePointer<Int64>.allocate(capacity: $0) }
-        defer { bufs.forEach { $0.deallocate() } }
-        for (i, n) in sizes.enumerated() { bufs[i].initialize(repeating: i == 0 || i == 4 ? 0 : 0x5a5a, count: n) }
-        for (i, v) in xs.enumerated() { bufs[0][i] = v }
-        let stats = UnsafeMutablePointer<LayerStats>.allocate(capacity: 3)
-        stats.initialize(repeating: LayerStats(), count: 3)
-        defer { stats.deallocate() }
-        let slots = bufs.map { UnsafeMutableRawPointer($0) }
-        let b = UnsafeMutableBufferPointer<Step>.allocate(capacity: st.count)
-        _ = b.initialize(from: st)
-        slots.withUnsafeBufferPointer { sl in
-          if observed { Executor.executeObserved(b, sl.baseAddress!, batch: batch, stats: stats) }
-          else { Executor.execute(b, sl.baseAddress!, batch: batch) }
-        }
-        b.deallocate()
-        let out = Array(UnsafeBufferPointer(start: bufs[last], count: m * batch))
-        return out
+        Self.execute(st, sizes: [k * batch, m * batch, m * batch, m * batch, scratch / 8 + 8], x: xs, batch: batch, observed: observed,
+                     out: last, count: m * batch)
       }
       let want = execute(unfolded, observed: true)
       #expect(execute(steps, observed: false) == want, "trial \(trial): \(x) × \(w) → \(acc) → \(res) → +\(nb) → \(nres)\(withActivation ? " → \(act) \(ares)" : ""), k=\(k) m=\(m)")
