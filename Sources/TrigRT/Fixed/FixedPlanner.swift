@@ -355,9 +355,12 @@ enum FixedPlanner {
       }
       rounding = r
     }
+    func fits16(_ f: FixedFormat) -> Bool { f.isSigned ? f.width <= 16 : f.width <= 15 }
+    let high16 = accumulation == .wrapDeferred && a.width <= 16 && fits16(x) ? high16Plan(d, rounding, weights, store).map { store.box($0) } : nil
+    // The 32-bit weights, unless the high-half path (always preferred) makes them dead.
     let tiles = (d.outFeatures + 7) / 8
-    let packed = store.allocate(tiles * 8 * d.inFeatures, of: Int32.self)
-    for t in 0..<tiles {
+    let packed = store.allocate(high16 == nil ? tiles * 8 * d.inFeatures : 1, of: Int32.self)
+    for t in 0..<tiles where high16 == nil {
       for k in 0..<d.inFeatures {
         for l in 0..<8 where t * 8 + l < d.outFeatures {
           packed[(t * d.inFeatures + k) * 8 + l] = Int32(truncatingIfNeeded: weights[k * d.outFeatures + t * 8 + l])
@@ -367,13 +370,12 @@ enum FixedPlanner {
     let toResult = FixedCast(from: a, to: result)
     let identity = a.fractionalBits == result.fractionalBits && !toResult.canOverflow && result.kind == .apFixed
     // The 16-bit path (see DenseFastPlan.int16Weights).
-    func fits16(_ f: FixedFormat) -> Bool { f.isSigned ? f.width <= 16 : f.width <= 15 }
     var w16: UnsafePointer<Int16>? = nil
     let kPad = (d.inFeatures + 15) / 16 * 16
     // Dot-product form: one horizontal sum per output, which only pays off on long rows (on the
     // QONNX jet tagger's k = 16…64 layers it cost 1.9 instructions per MAC against the 32-bit
     // path's 0.8; Benchmarks/ANALYSIS.md).
-    if fits16(x), fits16(w), accumulation == .wrapDeferred, rounding.kind == .exact || rounding.kind == .left, kPad >= 128 {
+    if high16 == nil, fits16(x), fits16(w), accumulation == .wrapDeferred, rounding.kind == .exact || rounding.kind == .left, kPad >= 128 {
       let p16 = store.allocate(d.outFeatures * kPad, of: Int16.self)
       for m in 0..<d.outFeatures {
         for k in 0..<d.inFeatures { p16[m * kPad + k] = Int16(truncatingIfNeeded: weights[k * d.outFeatures + m]) }
@@ -384,7 +386,7 @@ enum FixedPlanner {
                          resultIsIdentity: identity, resultLane: LaneCast.make(from: a.exact, to: result).map { store.box($0) },
                          resultLane32: LaneCast.make32(from: a.exact, to: result).map { store.box($0) },
                          int16Weights: w16, kPad: kPad,
-                         high16: accumulation == .wrapDeferred && a.width <= 16 && fits16(x) ? high16Plan(d, rounding, weights, store).map { store.box($0) } : nil,
+                         high16: high16,
                          accumulation: accumulation, productCanOverflow: productCast.canOverflow)
   }
 
