@@ -173,14 +173,17 @@ enum FixedPlanner {
     case .copy: info.kind = "im2col (\(w.outCount) values)"
     case .cast: info.kind = "transpose"
     case .max: info.kind = "max pool \(w.window) → 1"
+    case .average: info.kind = "average pool \(w.window) → 1"
     }
     info.exactFractionalBits = inF.fractionalBits
     // hls4ml's pad_val<data_T, Max>: only the top bit of data_T set.
     let pad: Int64 = inF.isSigned ? inF.minRaw : (inF.width < 63 ? Int64(1) << (inF.width - 1) : 0)
-    return WindowFixedStep(x: ins[0], y: out, mode: w.mode, inCount: Shapes.count(valueShape(l.inputs[0])), outCount: w.outCount,
-                           window: w.window, indices: UnsafePointer(idx), padRaw: pad,
-                           toAccum: store.cast(FixedCast(from: inF, to: accum)), toResult: store.cast(FixedCast(from: accum, to: result)),
-                           stats: stats)
+    var s = WindowFixedStep(x: ins[0], y: out, mode: w.mode, inCount: Shapes.count(valueShape(l.inputs[0])), outCount: w.outCount,
+                            window: w.window, indices: UnsafePointer(idx), padRaw: pad,
+                            toAccum: store.cast(FixedCast(from: inF, to: accum)), toResult: store.cast(FixedCast(from: w.mode == .cast ? inF : accum, to: result)),
+                            stats: stats)
+    if w.mode == .average, let a = WindowFixedStep.averaging(input: inF, accum: accum, store: store) { (s.sumCast, s.accumShift, s.dataShift) = a }
+    return s
   }
 
   static func normalize(_ l: HLSLayer, scale: [Double], bias: [Double], channels: Int, inner: Int, channelsLast: Bool,

@@ -6,9 +6,13 @@
 ///   kernel is 1 wide), weights (F, kh, kw, C) stored as hls4ml holds them, (kh, kw, c) rows ×
 ///   F columns; the config entry of `Conv_k` applies (hls4ml copies it to the new name);
 /// - `MaxPool_k` → Pooling2D / Pooling1D (pool_op Max), name kept;
-/// - `Transpose_k` in front of a channels-last node → Transpose (result = the input's type, as
-///   hls4ml's `Transpose.initialize`), removed when it reads the model input and moves a single
-///   channel (`remove_single_channel_transpose`, io_parallel). Other Transposes stay refused.
+/// - `Transpose_k` → Transpose (result = the input's type, as hls4ml's `Transpose.initialize`;
+///   `nnet::transpose` maps every output index to its input index through `perm_strides`, a
+///   plain permutation of the per-sample axes), removed when it reads the model input and moves
+///   a single channel (`remove_single_channel_transpose`, io_parallel) or is 1-D
+///   (`remove_nop_transpose`);
+/// - a channels-last `BatchNormalization` (parsed in HLSGraph.swift) is `nnet::normalize` with
+///   n_filt = C: scale[i mod C], bias[i mod C].
 ///
 /// Out of scope and refused: `auto` (unspecified) types on these layers (hls4ml's
 /// `infer_precision_types` for convolutions is not reproduced), average pooling, padded max
@@ -95,6 +99,11 @@ extension HLSModel {
       guard onnxPerm.count == rank + 1, onnxPerm.first == 0 else { throw out("perm \(onnxPerm) moves the batch axis") }
       let perm = onnxPerm.dropFirst().map { $0 - 1 }
       guard Set(perm) == Set(0..<rank), perm.count == rank else { throw out("perm \(onnxPerm) is not a permutation of the input's axes") }
+      // remove_nop_transpose: a 1-D transpose (perm [0]) is removed.
+      if perm == [0] {
+        skipped[n.outputs[0]] = x
+        return nil
+      }
       // remove_single_channel_transpose (io_parallel): the model input's array is unchanged.
       if let p = producer(x), p.cls == .input, inVar.shape.first == 1, perm != Array(0..<rank) {
         inVar.shape.append(inVar.shape.removeFirst())
@@ -192,8 +201,40 @@ extension HLSModel {
     return l
   }
 
+  /// `parse_global_pooling_layer`: GlobalAveragePool / GlobalMaxPool of ONNX rank 3 or 4 →
+  /// GlobalPooling1D / GlobalPooling2D (pool_op Average / Max) with n_filt = dimension 1 of the
+  /// ONNX shape (channels-first: qonnx does not convert global pooling) and n_in = the spatial
+  /// size; the layer keeps its ONNX name. The template indexes its input channels-last
+  /// (`data[i·n_filt + f]`), so on a channels-first array of more than one channel and pixel each
+  /// output mixes channels: the firmware computes that, trigrt reproduces it and flags the trap.
+  func parseGlobalPooling(_ n: HLSPreprocess.Node, inputs ins: [String]) throws(TrigRTError) -> HLayer {
+    let name = HLSModel.sanitized(n.name, n.opType.lowercased())
+    guard let x = ins.first, let inVar = outputVars[x] else { throw fail("RuntimeError: Could not find the shape for input 0 of \(name)") }
+    let shape = inVar.shape
+    guard shape.count == 2 || shape.count == 3, shape.allSatisfy({ $0 >= 1 }) else {
+      throw fail("\(name) (\(n.opType)): input shape \(shape): hls4ml converts only 1-D and 2-D global pooling", code: .unsupported)
+    }
+    let op = n.opType == "GlobalAveragePool" ? "Average" : "Max"
+    let l = try make(shape.count == 3 ? .globalPooling2d : .globalPooling1d, name, inputs: [x], outputs: n.outputs) {
+      $0.attrs["pool_op"] = .str(op)
+      $0.nFilt = shape[0]
+      $0.nIn = shape.dropFirst().reduce(1, *)
+    }
+    for key in l.typeOrder where l.types[key]!.precision.isUnspecified {
+      throw fail("\(name) (\(l.className)): \(key) is 'auto': hls4ml's infer_precision_types for pooling layers is not reproduced; give explicit types", code: .unsupported)
+    }
+    if l.resultType.isUnspecified { throw fail("\(name) (\(l.className)): result_t is 'auto': give an explicit type", code: .unsupported) }
+    if shape[0] > 1 && l.nIn > 1 {
+      let spatial = shape.dropFirst().map(String.init).joined(separator: "×")
+      l.globalPoolTrap = "trap: hls4ml's \(l.className) indexes its input \(shape) channels-last (output f pools data[i·\(shape[0]) + f]), but the array is channels-first (qonnx leaves global pooling channels-first): each output mixes values of every channel instead of pooling channel f's \(spatial) plane, so the firmware's \(n.opType) differs from the ONNX model's (float mode)"
+    }
+    return l
+  }
+
   func initializeChannelsLast(_ l: HLayer) throws(TrigRTError) {
     switch l.cls {
+    case .globalPooling1d, .globalPooling2d:
+      try addOutput(l, shape: [l.nFilt])
     case .transpose:
       let inV = try inputVar(l)
       let p = l.perm ?? []

@@ -281,6 +281,7 @@ enum HClass: String {
   // Channels-last convolution, pooling and transpose layers (HLSConv.swift).
   case conv1d = "Conv1D", conv2d = "Conv2D", pointwiseConv1d = "PointwiseConv1D"
   case pooling1d = "Pooling1D", pooling2d = "Pooling2D", transpose = "Transpose"
+  case globalPooling1d = "GlobalPooling1D", globalPooling2d = "GlobalPooling2D"
 
   /// `isinstance(layer, Activation)`.
   var isActivation: Bool { self == .activation || self == .parametrizedActivation || self == .softmax }
@@ -291,7 +292,7 @@ enum HClass: String {
   /// Classes with an `accum_t` type attribute (`_set_accum_t`).
   var hasAccum: Bool { self == .dense || self == .matMul || self == .softmax || self == .bnQuantizedTanh || isConv || isPooling }
   var isConv: Bool { self == .conv1d || self == .conv2d || self == .pointwiseConv1d }
-  var isPooling: Bool { self == .pooling1d || self == .pooling2d }
+  var isPooling: Bool { self == .pooling1d || self == .pooling2d || self == .globalPooling1d || self == .globalPooling2d }
 }
 
 /// One hls4ml layer (`Layer` and its attributes).
@@ -334,6 +335,8 @@ final class HLayer {
   /// Conv / pooling geometry (channels-last), Transpose perm.
   var conv: ConvGeometry? = nil
   var perm: [Int]? = nil
+  /// GlobalPooling: the trap note when hls4ml pools a channels-first array as channels-last.
+  var globalPoolTrap: String? = nil
   /// io_parallel in-place Reshape (its output aliases its input).
   var inplace = false
   /// The ONNX nodes and passes that made this layer, for notes.
@@ -644,7 +647,7 @@ final class HLSModel {
     case .bnQuantizedTanh:
       let inV = try inputVar(l)
       try addOutput(l, shape: inV.shape, precision: l.quantize == 2 ? .xnor : .int(2))
-    case .conv1d, .conv2d, .pointwiseConv1d, .pooling1d, .pooling2d, .transpose:
+    case .conv1d, .conv2d, .pointwiseConv1d, .pooling1d, .pooling2d, .transpose, .globalPooling1d, .globalPooling2d:
       try initializeChannelsLast(l)
     }
   }
@@ -740,15 +743,15 @@ final class HLSModel {
       }
       let ins = n.inputs.map { skipped[$0] ?? $0 }
       if n.opType == "GlobalAveragePool" || n.opType == "GlobalMaxPool" {
-        // hls4ml 1.3.0 converts it, but qonnx leaves it channels-first: hls4ml transposes the
-        // data back to channels-first and runs GlobalPooling2D declared channels-last on it.
-        throw TrigRTError(.unsupported, "\(source): fixed mode: \(n.name) (\(n.opType)): hls4ml converts it to GlobalPooling2D, which trigrt's fixed mode does not implement (on qonnx's graph hls4ml pools a channels-first array as if it were channels-last)")
+        // qonnx leaves it channels-first (a Transpose back in front of it); hls4ml's
+        // GlobalPooling2D / 1D reads that array as channels-last (HLSConv.swift).
+        m.layers.append(try m.parseGlobalPooling(n, inputs: ins))
+        continue
       }
-      // A Transpose is taken where qonnx's conversion put it, in front of a channels-last node
-      // (the pattern the golden sets check); any other Transpose keeps the refusal below.
-      let feedsChannelsLast = n.opType == "Transpose"
-        && g.nodes.contains { c in c.domain == HLSModel.channelsLastDomain && c.inputs.first == n.outputs.first }
-      if ["Conv", "MaxPool", "AveragePool"].contains(n.opType) || feedsChannelsLast {
+      // hls4ml's Transpose is a permutation of the per-sample axes (nnet::transpose with
+      // perm_strides), wherever it stands: in front of qonnx's channels-last nodes and in
+      // tf2onnx's Transpose / Reshape chains (jettag_cnn2d_float's golden sets).
+      if ["Conv", "MaxPool", "AveragePool", "Transpose"].contains(n.opType) {
         if let l = try m.parseChannelsLast(n, inputs: ins, graph: g, skipped: &skipped) { m.layers.append(l) }
         continue
       }
@@ -811,17 +814,20 @@ final class HLSModel {
         $0.attrs["axis"] = .int(axis)
       }
     case "BatchNormalization":
+      // parse_batchnorm_layer: n_filt −1 on [N, n]; on a channels-last [N, …, C] (qonnx's
+      // domain) n_filt = C, and nnet::normalize reads scale[i mod C].
       let r = try rank(0)
-      guard r == 2 else {
-        if r > 2 { throw fail("RuntimeError: Please convert the model to channels-last format with qonnx-to-channels-last (\(name))") }
-        throw fail("RuntimeError: Unexpected input shape for \(name)")
+      guard r >= 2 else { throw fail("RuntimeError: Unexpected input shape for \(name)") }
+      if r > 2 && n.domain != HLSModel.channelsLastDomain {
+        throw fail("RuntimeError: Please convert the model to channels-last format with qonnx-to-channels-last (\(name))")
       }
-      let size = outputVars[ins[0]]!.size
+      let inV = outputVars[ins[0]]!
+      let size = inV.size
       return try make(.batchNormOnnx, name, inputs: ins, outputs: outs) {
         $0.epsilon = Double(Float(self.float(n, "epsilon", 1e-5)))
         $0.nIn = size
         $0.nOut = size
-        $0.nFilt = -1
+        $0.nFilt = r == 2 ? -1 : (inV.shape.last ?? -1)
       }
     case "Quant", "IntQuant":
       var narrow = false, signed = false
@@ -917,6 +923,8 @@ extension HLSModel {
     case .conv2d: return "conv_2d_cl"
     case .pooling1d: return "pooling1d_cl"
     case .pooling2d: return "pooling2d_cl"
+    case .globalPooling1d: return "global_pooling1d_cl"
+    case .globalPooling2d: return "global_pooling2d_cl"
     case .transpose: return "transpose"
     default: return l.className
     }
@@ -959,6 +967,7 @@ extension HLSModel {
       case .applyAlpha, .batchNormalization, .bnQuantizedTanh:
         ["scale_t", "bias_t"].forEach(t)
         d.constants["n_in"] = "\(l.outVar.size)"
+        if l.cls == .batchNormalization && l.nFilt > 0 { d.constants["n_filt"] = "\(l.nFilt)" }
       case .activation, .parametrizedActivation:
         ["table_t", "param_t"].forEach(t)
         d.constants["table_size"] = l.attrs["table_size"].map { $0.integral.map(String.init) ?? $0.string ?? "\($0)" } ?? "1024"
@@ -979,6 +988,9 @@ extension HLSModel {
       case .pooling1d, .pooling2d:
         ["accum_t"].forEach(t)
         d.constants["implementation"] = "linebuffer"
+      case .globalPooling1d, .globalPooling2d:
+        ["accum_t"].forEach(t)
+        d.constants["n_filt"] = "\(l.nFilt)"
       default: break
       }
       r.layers.append(d)
@@ -1178,6 +1190,16 @@ enum HLSGraphBuilder {
       case .applyAlpha, .batchNormalization:
         guard let s = l.weights["scale"], let b = l.weights["bias"] else { throw no(l, "no scale or bias") }
         let n = l.outVar.size
+        if l.cls == .batchNormalization, l.nFilt > 0 {
+          // n_filt channels (channels-last): scale[i mod n_filt], bias[i mod n_filt].
+          guard s.data.count == l.nFilt, b.data.count == l.nFilt, n % l.nFilt == 0 else {
+            throw no(l, "scale / bias of \(s.data.count) / \(b.data.count) values for n_filt \(l.nFilt) over \(n) elements")
+          }
+          h.resolved["scale"] = try format(s.type.precision, l, "scale type")
+          h.resolved["bias"] = try format(b.type.precision, l, "bias type")
+          h.op = .normalize(scale: s.data.data, bias: b.data.data)
+          break
+        }
         guard let sv = s.data.broadcast(to: [n]) ?? (s.data.count == n ? NDArray(shape: [n], data: s.data.data, dtype: s.data.dtype) : nil),
               let bv = b.data.broadcast(to: [n]) ?? (b.data.count == n ? NDArray(shape: [n], data: b.data.data, dtype: b.data.dtype) : nil) else {
           throw no(l, "scale / bias of \(s.data.count) / \(b.data.count) values for \(n) elements")
@@ -1279,6 +1301,23 @@ enum HLSGraphBuilder {
         let idx = geo.poolWindows()
         h.op = .window(WindowSpec(mode: .max, window: geo.kH * geo.kW, outCount: geo.pixels * geo.channels, indices: idx))
         h.constants["implementation"] = "linebuffer"
+      case .globalPooling1d, .globalPooling2d:
+        // global_pooling{1,2}d_cl: output f pools data[i·n_filt + f], i < n_in (channels-last
+        // indexing of whatever array it is given), in pool_op's order.
+        let op = l.attrs["pool_op"]?.string
+        let accum = try format(l.types["accum_t"]!.precision, l, "accum type")
+        h.resolved["accum"] = accum
+        let nf = l.nFilt, len = l.nIn
+        guard nf >= 1, len >= 1, nf * len == values[ins[0]].count else { throw no(l, "n_filt \(nf) × \(len) for an input of \(values[ins[0]].count) values") }
+        let inF = g.formats[root(ins[0])]!
+        if op == "Average" && WindowFixedStep.averaging(input: inF, accum: accum, store: ConstantStore()) == nil {
+          throw no(l, "the exact sum of \(accum) and \(inF) is wider than 62 bits")
+        }
+        var idx: [Int32] = []
+        idx.reserveCapacity(nf * len)
+        for f in 0..<nf { for i in 0..<len { idx.append(Int32(i * nf + f)) } }
+        h.op = .window(WindowSpec(mode: op == "Average" ? .average : .max, window: len, outCount: nf, indices: idx))
+        if let t = l.globalPoolTrap { h.notes.append(t) }
       case .transpose:
         guard let perm = l.perm else { throw no(l, "no perm") }
         let inShape = values[ins[0]].shape

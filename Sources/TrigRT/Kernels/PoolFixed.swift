@@ -11,11 +11,14 @@
 /// - `cast` (window 1): the value converted into the result type (Transpose);
 /// - `max`: `y = x[0]; y = x[k] > y ? x[k] : y` in data_T (padding holds data_T with only its
 ///   top bit set, hls4ml's `pad_val`: the most negative value of a signed type, 2^(W−1) LSBs of
-///   an unsigned one), then converted into accum_t, then into res_T.
+///   an unsigned one), then converted into accum_t, then into res_T;
+/// - `average` (global average pooling, `nnet::avg`): `accum_t y = 0; y += x[k]` (each exact sum
+///   converted into accum_t), then `y /= window` (ap_fixed ÷ unsigned: the raw integer quotient,
+///   truncated toward zero, at accum_t's LSB), then converted into res_T.
 import FixedPoint
 
 struct WindowFixedStep {
-  enum Mode { case copy, cast, max }
+  enum Mode { case copy, cast, max, average }
   var x: Int32
   var y: Int32
   var mode: Mode
@@ -27,6 +30,19 @@ struct WindowFixedStep {
   var toAccum: UnsafePointer<FixedCast>
   var toResult: UnsafePointer<FixedCast>
   var stats: Int32
+  /// `average`: the exact sum accum_t + data_T (both raws shifted to its fractional bits) → accum_t.
+  var sumCast: UnsafePointer<FixedCast>? = nil
+  var accumShift: Int64 = 0
+  var dataShift: Int64 = 0
+
+  /// The `average` fields for data_T `input` and accum_t `accum` (nil when the exact sum does
+  /// not fit 62 bits; the planner refuses such a layer).
+  static func averaging(input: FixedFormat, accum: FixedFormat, store: ConstantStore) -> (UnsafePointer<FixedCast>, Int64, Int64)? {
+    let sum = ExactFormat.sum(accum.exact, input.exact)
+    guard sum.width <= 62 else { return nil }
+    return (store.cast(FixedCast(from: sum, to: accum)), Int64(sum.fractionalBits - accum.fractionalBits),
+            Int64(sum.fractionalBits - input.fractionalBits))
+  }
 }
 
 /// What the planner hands FixedPlanner for a window layer.
@@ -82,6 +98,20 @@ enum WindowFixedKernel {
           k &+= s.window
           let a = s.toAccum.pointee.toAccum(m, &o)
           yr[i] = s.toResult.pointee.toResult(a, &o)
+        }
+      case .average:
+        guard let sc = s.sumCast else { return }
+        var k = 0
+        let d = Int64(s.window)
+        for i in 0..<s.outCount {
+          var a: Int64 = 0
+          for w in 0..<s.window {
+            let j = idx[k &+ w]
+            let v = j < 0 ? 0 : xr[Int(j)]
+            a = sc.pointee.toAccum((a &<< s.accumShift) &+ (v &<< s.dataShift), &o)
+          }
+          k &+= s.window
+          yr[i] = s.toResult.pointee.toResult(a / d, &o)
         }
       }
     }

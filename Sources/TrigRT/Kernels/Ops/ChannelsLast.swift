@@ -1,19 +1,19 @@
 /// qonnx's channels-last ops (domain `qonnx.custom_op.channels_last`), which
-/// `ConvertToChannelsLastAndClean` writes into the graph it hands hls4ml: `Conv` and `MaxPool`
-/// with a channels-last input [N, (H,) W, C] (and a Conv weight stored [F, (kH,) kW, C]), same
-/// attributes as the ONNX op. In float mode each runs as Transpose to channels-first → the ONNX
+/// `ConvertToChannelsLastAndClean` writes into the graph it hands hls4ml: `Conv`, `MaxPool` and
+/// `BatchNormalization` with a channels-last input [N, (H,) W, C] (and a Conv weight stored
+/// [F, (kH,) kW, C]), same attributes as the ONNX op. In float mode each runs as Transpose to channels-first → the ONNX
 /// op → Transpose back (the weight is transposed into ONNX's layout at load), so trigrt runs the
 /// cleaned model and computes what the original export computes. Fixed mode reads these nodes in
 /// Fixed/HLSConv.swift.
 enum ChannelsLast {
   static func lower(_ node: Node, _ ctx: inout LoweringContext) throws(TrigRTError) {
-    guard node.opType == "Conv" || node.opType == "MaxPool" else {
-      throw ctx.fail(.unsupported, node, "the channels-last \(node.opType) of qonnx is not supported (Conv and MaxPool are)")
+    guard ["Conv", "MaxPool", "BatchNormalization"].contains(node.opType) else {
+      throw ctx.fail(.unsupported, node, "the channels-last \(node.opType) of qonnx is not supported (Conv, MaxPool and BatchNormalization are)")
     }
     guard node.outputs.count == 1, !node.outputs[0].isEmpty else { throw ctx.fail(.malformed, node, "needs one output") }
     let x = try ctx.batchedInput(node, 0, "X")
     let r = ctx.values[x].shape.count
-    guard r == 2 || r == 3 else {
+    guard r == 2 || r == 3 || node.opType == "BatchNormalization" && r >= 2 else {
       throw ctx.fail(.shape, node, "X is \(ctx.describe(x)); a channels-last \(node.opType) needs [N, W, C] or [N, H, W, C]")
     }
     let out = node.outputs[0]
@@ -38,7 +38,11 @@ enum ChannelsLast {
     let toLast = Node(name: "\(node.name)/to_channels_last", opType: "Transpose", domain: "", inputs: [firstOut], outputs: [out],
                       attributes: ["perm": .ints([0] + Array(2...r) + [1])], index: node.index)
     try Transpose.lower(toFirst, &ctx)
-    if node.opType == "Conv" { try Conv.lower(op, &ctx) } else { try MaxPool.lower(op, &ctx) }
+    switch node.opType {
+    case "Conv": try Conv.lower(op, &ctx)
+    case "MaxPool": try MaxPool.lower(op, &ctx)
+    default: try BatchNormalization.lower(op, &ctx)
+    }
     try Transpose.lower(toLast, &ctx)
   }
 }
