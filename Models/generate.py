@@ -375,11 +375,32 @@ def sample_econ(r: np.random.Generator, n: int) -> np.ndarray:
     return q[:, None, :, :]
 
 
+def build_calo_pool_cnn():
+    """Calorimeter-tower summary CNN with global pooling: 1x8x8 trigger-cell charges -> Conv 3x3
+    x4 ('same') relu -> GlobalAveragePool + GlobalMaxPool (added) -> Flatten -> Dense 3."""
+    rng = np.random.default_rng(20240107)
+    nodes, inits = [], []
+    x = conv_node(nodes, inits, "input", conv_glorot(rng, 4, 1, (3, 3)), small_bias(rng, 4), "conv1",
+                  pads=[1, 1, 1, 1], strides=[1, 1])
+    x = relu_node(nodes, x, "relu1")
+    nodes.append(helper.make_node("GlobalAveragePool", [x], ["/gap/GlobalAveragePool_output_0"], name="/gap/GlobalAveragePool"))
+    nodes.append(helper.make_node("GlobalMaxPool", [x], ["/gmp/GlobalMaxPool_output_0"], name="/gmp/GlobalMaxPool"))
+    nodes.append(helper.make_node("Add", ["/gap/GlobalAveragePool_output_0", "/gmp/GlobalMaxPool_output_0"],
+                                  ["/pool/Add_output_0"], name="/pool/Add"))
+    x = flatten_node(nodes, "/pool/Add_output_0")  # (4, 1, 1) -> 4
+    mm = dense_matmul_add(nodes, inits, x, glorot_uniform(rng, 4, 3), small_bias(rng, 3), "out")
+    graph = helper.make_graph(nodes, "calo_pool_cnn", [shaped_info("input", [1, 8, 8])], [tensor_info(mm, 3)], inits)
+    model = finish(graph, "Calorimeter-tower CNN 1x8x8 -> conv 3x3 x4 -> global avg + max pool -> 3, random Glorot "
+                          "weights (trigrt zoo)")
+    return model, sample_econ, rng
+
+
 # name -> builder returning (model, sampler(rng, n) -> float64 rows, the builder's generator).
 # The zoo's committed inputs are sampler(builder's generator, 1000) as float32; other tools
 # (firmware-sim) call the sampler with their own seeded generator for more rows.
 MODELS = {"deepcsv": build_deepcsv, "jet_tagger": build_jet_tagger, "tracknn": build_tracknn,
-          "jet_image_cnn": build_jet_image_cnn, "conv1d_tracks": build_conv1d_tracks, "econ_encoder": build_econ_encoder}
+          "jet_image_cnn": build_jet_image_cnn, "conv1d_tracks": build_conv1d_tracks, "econ_encoder": build_econ_encoder,
+          "calo_pool_cnn": build_calo_pool_cnn}
 
 
 def build(name: str):

@@ -16,7 +16,7 @@ import TrigRTTools
     }
   }
 
-  static let zoo = ["deepcsv", "jet_tagger", "tracknn", "jet_image_cnn", "conv1d_tracks", "econ_encoder"]
+  static let zoo = ["deepcsv", "jet_tagger", "tracknn", "jet_image_cnn", "conv1d_tracks", "econ_encoder", "calo_pool_cnn"]
 
   @Test(arguments: zoo)
   func zooMatchesONNXRuntime(_ name: String) throws {
@@ -34,7 +34,7 @@ import TrigRTTools
   /// The CNNs as hls4ml receives them (qonnx's channels-last graph, firmware-sim/models: Conv and
   /// MaxPool in the `qonnx.custom_op.channels_last` domain, Transposes, permuted Dense rows) in
   /// float mode: the same outputs as ONNX Runtime on the original channels-first export.
-  @Test(arguments: ["jet_image_cnn", "conv1d_tracks", "econ_encoder"])
+  @Test(arguments: ["jet_image_cnn", "conv1d_tracks", "econ_encoder", "calo_pool_cnn"])
   func channelsLastCleanedCNNsMatchONNXRuntime(_ name: String) throws {
     let model = try Model.load(path: Paths.root + "/firmware-sim/models/\(name).cleaned.onnx")
     let x = try NPYArray.read(Paths.models("\(name).inputs.npy"))
@@ -43,6 +43,26 @@ import TrigRTTools
       let (f32, _) = try runAll(model, x, batch: batch, f64: false)
       let d = maxDiff(f32, y.values)
       #expect(d <= 1e-5, "\(name) batch \(batch): max |diff| \(d)")
+    }
+  }
+
+  /// The real jet-image CNN as hls4ml receives it (qonnx's cleaned graph: channels-last
+  /// BatchNormalization, tf2onnx's Reshape / Transpose chain) in float mode: ONNX Runtime's
+  /// outputs on the original export. The cleaned graph is not committed (firmware-sim makes it
+  /// from ../shared/models).
+  @Test func sharedCleanedCNNMatchesONNXRuntime() throws {
+    let cleaned = Paths.root + "/firmware-sim/models/jettag_cnn2d_float.cleaned.onnx"
+    guard let dir = Paths.shared, FileManager.default.fileExists(atPath: cleaned) else {
+      print("skipped: \(cleaned) or ../shared/models is absent (compare_trigrt.py makes the cleaned graph)")
+      return
+    }
+    let model = try Model.load(path: cleaned)
+    let x = try NPYArray.read("\(dir)/jettag_cnn2d_float.inputs.npy")
+    let y = try NPYArray.read("\(dir)/jettag_cnn2d_float.outputs.npy")
+    for batch in [1, 16] {
+      let (f32, _) = try runAll(model, x, batch: batch, f64: false)
+      let d = maxDiff(f32, y.values)
+      #expect(d <= 1e-5, "jettag_cnn2d_float (cleaned) batch \(batch): max |diff| \(d)")
     }
   }
 
@@ -71,12 +91,21 @@ import TrigRTTools
   func fixedFloatRunEqualsF64Run(_ set: String) throws {
     let parts = set.split(separator: "/").map(String.init)
     let root = Paths.root + "/firmware-sim"
-    let model = try Model.load(path: "\(root)/models/\(parts[0]).cleaned.onnx",
-                               options: LoadOptions(mode: .fixed, precisionConfig: "\(root)/configs/\(set).yml"))
+    let cleaned = "\(root)/models/\(parts[0]).cleaned.onnx"
+    // A real model of ../shared/models: its cleaned graph is not committed (firmware-sim's
+    // csim_goldens.shared_cleaned makes it from the shared file); its shipped rows serve here.
+    let sharedRows = Paths.shared.map { "\($0)/\(parts[0]).inputs.npy" }
+    guard FileManager.default.fileExists(atPath: cleaned) else {
+      print("skipped: \(set): \(cleaned) is absent (a shared real model; compare_trigrt.py or csim_goldens.py makes it from ../shared/models)")
+      return
+    }
+    let model = try Model.load(path: cleaned, options: LoadOptions(mode: .fixed, precisionConfig: "\(root)/configs/\(set).yml"))
     // The CNNs' 10,000 golden rows are not committed (regenerated from their seed by
     // firmware-sim's Python); their zoo rows (Models/, 1,000 float32 images) serve here.
     let golden = "\(root)/goldens/\(set).inputs.npy"
-    let x = try NPYArray.read(FileManager.default.fileExists(atPath: golden) ? golden : Paths.models("\(parts[0]).inputs.npy"))
+    let zooRows = Paths.models("\(parts[0]).inputs.npy")
+    let fm = FileManager.default
+    let x = try NPYArray.read(fm.fileExists(atPath: golden) ? golden : fm.fileExists(atPath: zooRows) ? zooRows : sharedRows ?? zooRows)
     var rows = min(x.shape[0], 2000)
     #if DEBUG
     if let n = Self.debugFixedRows[parts[0]] { rows = min(rows, n) }

@@ -47,11 +47,21 @@ ZOO = {
     "jet_image_cnn": "jet_image_cnn.onnx",
     "conv1d_tracks": "conv1d_tracks.onnx",
     "econ_encoder": "econ_encoder.onnx",
+    "calo_pool_cnn": "calo_pool_cnn.onnx",
 }
 # Models whose 10,000 float64 input rows are too large to commit (625 / 160 / 64 values per row:
 # 50 / 13 / 5 MB per config): their inputs are regenerated from the seed (fwsim.stress_inputs,
 # deterministic) and only their sha256 is committed, in <config>.timing.json ("inputs_sha256").
-INPUTS_REGENERATED = {"jet_image_cnn", "conv1d_tracks", "econ_encoder"}
+INPUTS_REGENERATED = {"jet_image_cnn", "conv1d_tracks", "econ_encoder", "calo_pool_cnn", "jettag_cnn2d_float"}
+# Real models of ../shared/models (published by others, mostly without a licence: neither the
+# model nor its cleaned graph is committed). The cleaned graph is made from the shared file into
+# models/<model>.cleaned.onnx (git-ignored) and checked against the sha256 committed in
+# models/<model>.names.json; their inputs come from fwsim.SAMPLERS. hls4ml 1.3.0 cannot compile
+# a graph whose output an Identity produces, so qonnx's RemoveIdentityOps runs after the usual
+# preprocessing (as shared_models.py does for the MLPs).
+SHARED = {"jettag_cnn2d_float": "jettag_cnn2d_float.onnx"}
+SHARED_PREPROCESSING = fwsim.PREPROCESSING + ["qonnx.transformation.remove.RemoveIdentityOps",
+                                              "qonnx.util.cleanup.cleanup_model"]
 CONFIGS = os.path.join(fwsim.FWSIM, "configs")
 GOLDENS = os.path.join(fwsim.FWSIM, "goldens")
 CLEANED = os.path.join(fwsim.FWSIM, "models")
@@ -65,27 +75,69 @@ def input_seed(model: str) -> int:
     return zlib.crc32(model.encode()) & 0x7FFFFFFF
 
 
+def shared_models_dir() -> str:
+    return os.path.normpath(os.path.join(fwsim.REPO, "..", "shared", "models"))
+
+
+def preprocessing(model: str) -> list[str]:
+    return SHARED_PREPROCESSING if model in SHARED else fwsim.PREPROCESSING
+
+
+def shared_cleaned(model: str) -> str | None:
+    """models/<model>.cleaned.onnx of a shared model, made from ../shared/models when missing and
+    checked against the committed sha256; None when ../shared/models is absent."""
+    path = os.path.join(CLEANED, f"{model}.cleaned.onnx")
+    want = json.load(open(os.path.join(CLEANED, f"{model}.names.json")))["cleaned_sha256"]
+    if not os.path.exists(path) or hashlib.sha256(open(path, "rb").read()).hexdigest() != want:
+        src = os.path.join(shared_models_dir(), SHARED[model])
+        if not os.path.exists(src):
+            return None
+        data = clean(model, onnx.load(src)).SerializeToString(deterministic=True)
+        if hashlib.sha256(data).hexdigest() != want:
+            raise SystemExit(f"{model}: preprocessing {src} gives another cleaned graph than the committed sha256 "
+                             "(qonnx or the shared model changed); rerun csim_goldens.py")
+        with open(path, "wb") as f:
+            f.write(data)
+    return path
+
+
+def clean(model: str, original: onnx.ModelProto) -> onnx.ModelProto:
+    cleaned = fwsim.clean_model(original)
+    if model in SHARED:
+        from shared_models import remove_identities
+
+        cleaned = remove_identities(cleaned)
+    return cleaned
+
+
 def prepare_model(model: str, check: bool) -> tuple[onnx.ModelProto, onnx.ModelProto, dict, str]:
     """Original and cleaned model, cleaned->original map; writes models/<model>.cleaned.onnx
     and models/<model>.names.json (or, with check, verifies them)."""
-    src = os.path.join(fwsim.MODELS_DIR, ZOO[model])
+    src = os.path.join(shared_models_dir(), SHARED[model]) if model in SHARED else os.path.join(fwsim.MODELS_DIR, ZOO[model])
     original = onnx.load(src)
-    cleaned = fwsim.clean_model(original)
+    cleaned = clean(model, original)
     mapping = fwsim.map_cleaned_to_original(original, cleaned)
     os.makedirs(CLEANED, exist_ok=True)
     path = os.path.join(CLEANED, f"{model}.cleaned.onnx")
     data = cleaned.SerializeToString(deterministic=True)
     names = {
-        "source_model": rel(src),
+        "source_model": os.path.relpath(src, fwsim.REPO) if model in SHARED else rel(src),
         "source_sha256": hashlib.sha256(open(src, "rb").read()).hexdigest(),
         "cleaned_model": rel(path),
         "cleaned_sha256": hashlib.sha256(data).hexdigest(),
-        "preprocessing": fwsim.PREPROCESSING,
+        "preprocessing": preprocessing(model),
         "cleaned_to_original": mapping,
     }
+    if model in SHARED:
+        names["committed"] = False
+        names["note"] = ("a real model of ../shared/models (no licence to redistribute): the cleaned graph is not "
+                         "committed; csim_goldens.shared_cleaned makes it from the shared file and checks cleaned_sha256")
     names_path = os.path.join(CLEANED, f"{model}.names.json")
     names_text = json.dumps(names, indent=1, default=_jsonable) + "\n"
     if check:
+        if model in SHARED and not os.path.exists(path):
+            with open(path, "wb") as f:
+                f.write(data)
         if open(path, "rb").read() != data:
             raise SystemExit(f"{rel(path)} differs from a fresh preprocessing of {rel(src)}")
         if open(names_path).read() != names_text:
@@ -178,7 +230,7 @@ def run_one(model: str, config: str, args, prepared) -> dict:
         "backend": fwsim.BACKEND,
         "io_type": fwsim.IO_TYPE,
         "cleaned_model": rel(cleaned_path),
-        "preprocessing": fwsim.PREPROCESSING,
+        "preprocessing": preprocessing(model),
         "config_layer_names_without_effect": unmatched_config_names(cfg, report),
         **report,
         "pass_log": lineage.events,
@@ -285,7 +337,7 @@ def fwsim_save(path, a):
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("-m", "--model", action="append", choices=sorted(ZOO))
+    ap.add_argument("-m", "--model", action="append", choices=sorted(ZOO) + sorted(SHARED))
     ap.add_argument("-c", "--config", action="append", help="config name (file stem under configs/<model>/)")
     ap.add_argument("--rows", type=int, default=10000)
     ap.add_argument("--cache-dir", default=fwsim.default_cache_root())
@@ -295,8 +347,11 @@ def main(argv=None) -> int:
     ap.add_argument("--trace", type=int, metavar="ROWS",
                     help="also write per-layer outputs of the first ROWS golden inputs to the cache (not committed)")
     args = ap.parse_args(argv)
-    models = args.model or list(ZOO)
+    models = args.model or list(ZOO) + list(SHARED)
     for model in models:
+        if model in SHARED and not os.path.exists(os.path.join(shared_models_dir(), SHARED[model])):
+            print(f"{model}: skipped ({shared_models_dir()} not found; the shared real models are not part of the repo)")
+            continue
         prepared = prepare_model(model, args.check)
         cdir = os.path.join(CONFIGS, model)
         configs = args.config or sorted(f[:-4] for f in os.listdir(cdir) if f.endswith(".yml"))

@@ -167,9 +167,10 @@ def map_cleaned_to_original(original: onnx.ModelProto, cleaned: onnx.ModelProto)
             data_in = [i for i in n.input if i not in cc]
             src = data_in[0] if data_in else None
             if src is not None and src in c_prod and c_prod[src].name in mapping:
-                prev = mapping[c_prod[src].name]["original_node"]
-                prev_node = next(on for on in o_nodes if on.name == prev)
-                nxt = [on for on in o_nodes if on.op_type == n.op_type and any(i in prev_node.output for i in on.input)]
+                prev = mapping[c_prod[src].name]["original_node"]  # None: a Transpose qonnx inserted
+                prev_node = next((on for on in o_nodes if on.name == prev), None)
+                nxt = [on for on in o_nodes if prev_node is not None and on.op_type == n.op_type
+                       and any(i in prev_node.output for i in on.input)]
                 if len(nxt) == 1:
                     match = {"original_node": nxt[0].name, "via_producer": c_prod[src].name}
             elif src is not None and src in [i.name for i in cleaned.graph.input]:
@@ -178,7 +179,8 @@ def map_cleaned_to_original(original: onnx.ModelProto, cleaned: onnx.ModelProto)
                 if len(nxt) == 1:
                     match = {"original_node": nxt[0].name, "via_graph_input": gin}
         if match is None and n.domain == "qonnx.custom_op.channels_last" or (
-                match is None and n.op_type in ("Transpose", "Flatten", "Reshape", "Relu", "MatMul", "Add", "Softmax")
+                match is None and n.op_type in ("Transpose", "Flatten", "Reshape", "Relu", "MatMul", "Add", "Softmax",
+                                            "GlobalAveragePool", "GlobalMaxPool")
                 and any(c.domain == "qonnx.custom_op.channels_last" for c in cleaned.graph.node)):
             # channels-last conversion: Conv/MaxPool weights are stored (F, kh, kw, C) and the Dense
             # after a Flatten has its rows permuted, so content does not match; the conversion keeps
@@ -606,7 +608,29 @@ def layer_report(hm, lineage: Lineage, cleaned: onnx.ModelProto, to_original: di
 
 # ------------------------------------------------------------------------- inputs
 
+def sample_calo_jet_images(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Rows for ../shared/models/jettag_cnn2d_float (input [N, 25, 25, 1], NHWC, pixel pT in
+    GeV), drawn as that model's card describes its shipped inputs: ~Poisson(25) deposits
+    Gaussian (3 px) around the centre with exponential pT, plus one hard leading deposit near
+    the centre, on a 2^-6 GeV grid. Flattened per row (C order of [25, 25, 1])."""
+    img = np.zeros((n, 25, 25))
+    for r in range(n):
+        k = rng.poisson(25)
+        i = np.clip(np.round(12 + rng.normal(0.0, 3.0, k)), 0, 24).astype(int)
+        j = np.clip(np.round(12 + rng.normal(0.0, 3.0, k)), 0, 24).astype(int)
+        np.add.at(img[r], (i, j), rng.exponential(6.0, k))
+        li, lj = np.clip(np.round(12 + rng.normal(0.0, 1.0, 2)), 0, 24).astype(int)
+        img[r, li, lj] += 20.0 + rng.exponential(60.0)
+    return (np.round(img * 64.0) / 64.0).reshape(n, -1)
+
+
+# Samplers of models that are not in the zoo (the shared real models of ../shared/models).
+SAMPLERS = {"jettag_cnn2d_float": sample_calo_jet_images}
+
+
 def _zoo_sampler(name: str):
+    if name in SAMPLERS:
+        return SAMPLERS[name]
     sys.path.insert(0, MODELS_DIR)
     import generate as zoo  # noqa: E402
 

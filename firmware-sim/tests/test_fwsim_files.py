@@ -23,8 +23,12 @@ import yaml
 
 FWSIM = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REPO = os.path.dirname(FWSIM)
-ZOO = ["deepcsv", "jet_tagger", "tracknn", "jet_tagger_qonnx", "jet_image_cnn", "conv1d_tracks", "econ_encoder"]
-CNNS = ["jet_image_cnn", "conv1d_tracks", "econ_encoder"]  # inputs not committed (csim_goldens.INPUTS_REGENERATED)
+ZOO = ["deepcsv", "jet_tagger", "tracknn", "jet_tagger_qonnx", "jet_image_cnn", "conv1d_tracks", "econ_encoder",
+       "calo_pool_cnn"]
+CNNS = ["jet_image_cnn", "conv1d_tracks", "econ_encoder", "calo_pool_cnn"]
+# real models of ../shared/models: neither the model nor its cleaned graph is committed
+SHARED = ["jettag_cnn2d_float"]
+REGENERATED = CNNS + SHARED  # inputs not committed (csim_goldens.INPUTS_REGENERATED)
 GOLDEN_SETS = sorted(glob.glob(os.path.join(FWSIM, "goldens", "*", "*.outputs.npy")))
 
 
@@ -38,9 +42,27 @@ def test_zoo_generators_reproduce_committed_files(script):
     assert r.returncode == 0, r.stdout + r.stderr
 
 
-@pytest.mark.parametrize("model", ZOO)
+def csim_goldens():
+    sys.path.insert(0, os.path.join(FWSIM, "scripts"))
+    import csim_goldens  # noqa: E402
+
+    return csim_goldens
+
+
+def shared_cleaned(model: str) -> str:
+    """The cleaned graph of a shared real model (made from ../shared/models), or skip."""
+    path = csim_goldens().shared_cleaned(model)
+    if path is None:
+        pytest.skip("../shared/models is absent (the shared real models are not part of the repo)")
+    return path
+
+
+@pytest.mark.parametrize("model", ZOO + SHARED)
 def test_cleaned_model_matches_its_name_map(model):
     names = json.load(open(os.path.join(FWSIM, "models", f"{model}.names.json")))
+    if model in SHARED:
+        assert names["committed"] is False
+        shared_cleaned(model)  # checks cleaned_sha256
     data = open(os.path.join(REPO, names["cleaned_model"]), "rb").read()
     assert hashlib.sha256(data).hexdigest() == names["cleaned_sha256"]
     src = open(os.path.join(REPO, names["source_model"]), "rb").read()
@@ -111,7 +133,7 @@ def test_every_config_has_goldens():
     assert len(configs) >= 19
     for c in configs:
         model, name = c.split(os.sep)[-2], os.path.basename(c)[:-4]
-        for suffix in (("inputs.npy",) if model not in CNNS else ()) + ("outputs.npy", "hls4ml-layers.json", "timing.json"):
+        for suffix in (("inputs.npy",) if model not in REGENERATED else ()) + ("outputs.npy", "hls4ml-layers.json", "timing.json"):
             assert os.path.exists(os.path.join(FWSIM, "goldens", model, f"{name}.{suffix}")), (model, name, suffix)
         cfg = yaml.safe_load(open(c))
         assert "Model" in cfg and "Precision" in cfg["Model"]
@@ -122,12 +144,9 @@ def test_golden_set_shapes_and_layer_json(path):
     model, config = path.split(os.sep)[-2], os.path.basename(path)[: -len(".outputs.npy")]
     y = np.load(path)
     timing = json.load(open(path.replace(".outputs.npy", ".timing.json")))
-    if model in CNNS:
-        sys.path.insert(0, os.path.join(FWSIM, "scripts"))
-        import csim_goldens  # noqa: E402
-
+    if model in REGENERATED:
         assert not os.path.exists(path.replace(".outputs.npy", ".inputs.npy"))
-        x = csim_goldens.golden_inputs(model, config)  # checks the committed sha256
+        x = csim_goldens().golden_inputs(model, config)  # checks the committed sha256
         assert timing["inputs_sha256"] == json.load(open(os.path.join(FWSIM, "goldens", model, "default.timing.json")))["inputs_sha256"]
     else:
         x = np.load(path.replace(".outputs.npy", ".inputs.npy"))
@@ -138,14 +157,39 @@ def test_golden_set_shapes_and_layer_json(path):
     assert layers["hls4ml_version"] == "1.3.0"
     assert layers["config_layer_names_without_effect"] == []
     assert layers["layers"][0]["name"] == "global_in" and layers["layers"][0]["n_out"] == x.shape[1]
+    if model in SHARED:
+        shared_cleaned(model)
     cleaned = onnx.load(os.path.join(REPO, layers["cleaned_model"]))
     assert cleaned.graph.input[0].name == "global_in"
     assert timing["native"]["bit_identical_to_predict"] is True
-    if model in CNNS:
+    if model in REGENERATED:
         return
     # every golden input set of a model is the same deterministic draw
     first = sorted(glob.glob(os.path.join(FWSIM, "goldens", model, "*.inputs.npy")))[0]
     assert np.array_equal(np.load(first).view(np.uint64), x.view(np.uint64))
+
+
+def test_global_pooling_golden_follows_hls4mls_channels_last_indexing():
+    """calo_pool_cnn's csim outputs are what hls4ml's global_pooling2d_cl computes on qonnx's
+    graph, where the pool stays channels-first: output f pools data[i*C + f] of the [C, H, W]
+    array (channels mixed), not channel f's plane as ONNX does. Emulated in float from ONNX
+    Runtime's ReLU output: within the fixed-point error of the firmware, while the ONNX model
+    itself is far off (the trap trigrt's inspect / trace report)."""
+    import onnxruntime as ort
+    from onnx import helper, numpy_helper
+
+    x = csim_goldens().golden_inputs("calo_pool_cnn", "default")[:7000]  # the realistic block
+    y = np.load(os.path.join(FWSIM, "goldens", "calo_pool_cnn", "default.outputs.npy"))[:7000]
+    m = onnx.load(os.path.join(REPO, "Models", "calo_pool_cnn.onnx"))
+    relu = next(n for n in m.graph.node if n.op_type == "Relu").output[0]
+    m.graph.output.append(helper.make_tensor_value_info(relu, onnx.TensorProto.FLOAT, None))
+    s = ort.InferenceSession(m.SerializeToString(), providers=["CPUExecutionProvider"])
+    onnx_out, r = s.run(None, {s.get_inputs()[0].name: x.reshape(-1, 1, 8, 8).astype(np.float32)})
+    w = {i.name: numpy_helper.to_array(i) for i in m.graph.initializer}
+    mixed = r.reshape(len(r), 64, 4)  # [C=4, H, W] read as [H*W, C]
+    emulated = (mixed.mean(1) + mixed.max(1)) @ w["out/kernel:0"] + w["out/bias:0"]
+    assert np.abs(emulated - y).max() < 0.02
+    assert np.abs(onnx_out - y).max() > 0.1
 
 
 @pytest.mark.skipif(not os.environ.get("TRIGRT_FWSIM_CSIM"), reason="set TRIGRT_FWSIM_CSIM=1 to compile csim")
