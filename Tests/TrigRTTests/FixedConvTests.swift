@@ -101,6 +101,8 @@ import TrigRTTools
                        inputs: [ONNX.value("global_in", sample: [1, 2, 2])], outputs: [ONNX.value("global_out", sample: [1, 1, 1])])
     let m = try load(bytes: ONNX.model(g), config: Self.model)
     #expect(try row(m, [5, 6, 7, 9].map { $0 / 1024 }) == [6 / 1024.0])   // 27/4 truncates to 6
+    // accum_t ap_fixed<16,6> wraps: 60000 → −5536, +30000, 54464 → −11072; −11072 / 4 = −2768
+    #expect(try row(m, [30000, 30000, 30000, 30000].map { $0 / 1024 }) == [-2768 / 1024.0])
     #expect(!(m.layers.first { $0.name == "GlobalAveragePool_0" }?.notes ?? []).contains { $0.hasPrefix("trap:") })
   }
 

@@ -13,6 +13,9 @@ natively, and write
     firmware-sim/goldens/<model>/<config>.hls4ml-layers.json  the types hls4ml generated, per layer
     firmware-sim/goldens/<model>/<config>.timing.json         predict and native csim timing
 
+The real models of ../shared/models listed in SHARED (skipped when that folder is absent) are
+handled the same way, except that neither the model nor its cleaned graph is committed.
+
 Usage:
     csim_goldens.py                       all models, all configs under firmware-sim/configs/
     csim_goldens.py -m jet_tagger -c narrow

@@ -182,7 +182,10 @@ enum FixedPlanner {
                             window: w.window, indices: UnsafePointer(idx), padRaw: pad,
                             toAccum: store.cast(FixedCast(from: inF, to: accum)), toResult: store.cast(FixedCast(from: w.mode == .cast ? inF : accum, to: result)),
                             stats: stats)
-    if w.mode == .average, let a = WindowFixedStep.averaging(input: inF, accum: accum, store: store) { (s.sumCast, s.accumShift, s.dataShift) = a }
+    if w.mode == .average, let a = WindowFixedStep.averaging(input: inF, accum: accum, store: store) {
+      (s.sumCast, s.accumShift, s.dataShift) = a
+      s.wrapOnce(input: inF, accum: accum)
+    }
     return s
   }
 

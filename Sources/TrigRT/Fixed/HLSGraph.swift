@@ -1197,7 +1197,11 @@ enum HLSGraphBuilder {
           }
           h.resolved["scale"] = try format(s.type.precision, l, "scale type")
           h.resolved["bias"] = try format(b.type.precision, l, "bias type")
-          h.op = .normalize(scale: s.data.data, bias: b.data.data)
+          // Up to 64 Ki elements the entries are stored per element (the same values, tiled), so
+          // the planner's per-element lane path applies.
+          let tile = n <= 1 << 16 ? n / l.nFilt : 1
+          h.op = .normalize(scale: Array([[Double]](repeating: s.data.data, count: tile).joined()),
+                            bias: Array([[Double]](repeating: b.data.data, count: tile).joined()))
           break
         }
         guard let sv = s.data.broadcast(to: [n]) ?? (s.data.count == n ? NDArray(shape: [n], data: s.data.data, dtype: s.data.dtype) : nil),

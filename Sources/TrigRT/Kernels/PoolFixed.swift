@@ -34,6 +34,17 @@ struct WindowFixedStep {
   var sumCast: UnsafePointer<FixedCast>? = nil
   var accumShift: Int64 = 0
   var dataShift: Int64 = 0
+  /// `cast`: the conversion changes no raw (same fractional bits, no overflow possible): a copy.
+  var identityCast: Bool {
+    let c = toResult.pointee
+    return !c.canOverflow && c.source.fractionalBits == c.target.fractionalBits
+  }
+
+  /// `average` with a wrapping accum_t (AP_WRAP, no saturation bits, no `ap_int`) that keeps
+  /// every fractional bit of data_T: the per-add conversions only wrap, and wrapping each partial
+  /// sum to `wrapWidth` bits equals wrapping the whole sum once (arithmetic mod 2^W).
+  var wrapWidth: Int64 = 0
+  var wrapSigned = true
 
   /// The `average` fields for data_T `input` and accum_t `accum` (nil when the exact sum does
   /// not fit 62 bits; the planner refuses such a layer).
@@ -42,6 +53,16 @@ struct WindowFixedStep {
     guard sum.width <= 62 else { return nil }
     return (store.cast(FixedCast(from: sum, to: accum)), Int64(sum.fractionalBits - accum.fractionalBits),
             Int64(sum.fractionalBits - input.fractionalBits))
+  }
+
+  /// Sets `wrapWidth` when the sum may be wrapped once (see there), for `window` terms.
+  mutating func wrapOnce(input: FixedFormat, accum: FixedFormat) {
+    guard mode == .average, accum.overflow == .wrap, accum.saturationBits == 0, accum.kind == .apFixed, accumShift == 0,
+          accum.fractionalBits >= input.fractionalBits, accum.width <= 62,
+          input.width + (accum.fractionalBits - input.fractionalBits) + 64 - Int(UInt64(window).leadingZeroBitCount) <= 62
+    else { return }
+    wrapWidth = Int64(accum.width)
+    wrapSigned = accum.isSigned
   }
 }
 
@@ -78,6 +99,11 @@ enum WindowFixedKernel {
           let j = idx[i]
           yr[i] = j < 0 ? 0 : xr[Int(j)]
         }
+      case .cast where !O.enabled && s.identityCast:
+        for i in 0..<s.outCount {
+          let j = idx[i]
+          yr[i] = j < 0 ? 0 : xr[Int(j)]
+        }
       case .cast:
         for i in 0..<s.outCount {
           let j = idx[i]
@@ -98,6 +124,21 @@ enum WindowFixedKernel {
           k &+= s.window
           let a = s.toAccum.pointee.toAccum(m, &o)
           yr[i] = s.toResult.pointee.toResult(a, &o)
+        }
+      case .average where !O.enabled && s.wrapWidth > 0:
+        var k = 0
+        let d = Int64(s.window)
+        let up = 64 &- s.wrapWidth
+        let mask: Int64 = s.wrapWidth >= 63 ? -1 : (1 &<< s.wrapWidth) &- 1
+        for i in 0..<s.outCount {
+          var a: Int64 = 0
+          for w in 0..<s.window {
+            let j = idx[k &+ w]
+            a &+= j < 0 ? 0 : xr[Int(j)] &<< s.dataShift
+          }
+          k &+= s.window
+          a = s.wrapSigned ? (a &<< up) &>> up : a & mask
+          yr[i] = s.toResult.pointee.toResult(a / d, &o)
         }
       case .average:
         guard let sc = s.sumCast else { return }
