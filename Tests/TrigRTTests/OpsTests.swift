@@ -141,12 +141,11 @@ struct OpCase: CustomTestStringConvertible, Sendable {
     }
   }
 
-  /// Fixed mode (the hls4ml frontend) does not run convolutions yet and says why: hls4ml's own
-  /// refusal where hls4ml rejects the op, or the channels-last conversion / rank-2 scope trigrt
-  /// does not reproduce.
+  /// Fixed mode (the hls4ml frontend) refuses channels-first convolutions and the ops it has no
+  /// layer for, and says why: hls4ml's own refusal where hls4ml rejects the op, or the
+  /// channels-last conversion / rank-2 scope trigrt does not reproduce.
   @Test func fixedModeRefusesConvolutions() {
-    let cases = [("conv2d_pads_bias_relu", "Conv"), ("maxpool2d", "MaxPool"), ("global_avgpool_flatten_gemm", "GlobalAveragePool"),
-                 ("transpose_nchw_nhwc", "Transpose"), ("pad_constant_value", "Pad"), ("resize_nearest_default", "Resize"),
+    let cases = [("conv2d_pads_bias_relu", "Conv"), ("maxpool2d", "MaxPool"), ("pad_constant_value", "Pad"), ("resize_nearest_default", "Resize"),
                  ("max_min_clipped_relu", "Min"), ("reduce_mean_spatial", "ReduceMean"), ("gather_const_indices", "Gather"),
                  ("cast_int64_roundtrip", "Cast")]
     for (name, op) in cases {
@@ -158,6 +157,21 @@ struct OpCase: CustomTestStringConvertible, Sendable {
         #expect(error.message.contains("fixed mode: ") && error.message.contains(op), "\(name): \(error.message)")
       }
     }
+  }
+
+  /// A Transpose and a global pool on the model input are hls4ml layers in fixed mode: the
+  /// Transpose permutes exactly (inputs on ap_fixed<16,6>'s grid come out as float mode gives
+  /// them), the GlobalAveragePool becomes GlobalPooling2D with hls4ml's channels-last indexing
+  /// reported as a trap (its arithmetic: FixedConvTests, firmware-sim's calo_pool_cnn goldens).
+  @Test func fixedModeRunsTransposeAndGlobalPooling() throws {
+    let t = Paths.fixture("ops/transpose_nchw_nhwc.onnx")
+    let fixed = try Model.load(path: t, options: LoadOptions(mode: .fixed)), float = try Model.load(path: t)
+    let n = fixed.inputs[0].count
+    let x = NPYArray(shape: [2] + fixed.inputs[0].shape, values: (0..<(2 * n)).map { Double($0 * 37 % 101 - 50) / 64 })
+    #expect(try runAll(fixed, x, batch: 2).f64 == runAll(float, x, batch: 2).f64)
+    let g = try Model.load(path: Paths.fixture("ops/global_avgpool_flatten_gemm.onnx"), options: LoadOptions(mode: .fixed))
+    let pool = try #require(g.layers.first { $0.opTypes.contains("GlobalPooling2D") || $0.name.hasPrefix("GlobalAveragePool") })
+    #expect(pool.notes.contains { $0.hasPrefix("trap:") && $0.contains("channels-first") })
   }
 
   /// The new ops' plans: Shape and its arithmetic fold away, casts to float are aliases, Max/Min
