@@ -95,6 +95,16 @@ import TrigRTTools
     #expect(layer.notes.contains { $0.hasPrefix("trap:") && $0.contains("channels-first") })
   }
 
+  /// The 1-D form (GlobalPooling1D, `global_pooling1d_cl`): the same channels-last indexing.
+  @Test func globalPooling1DIndexesChannelsLast() throws {
+    let g = ONNX.graph(nodes: [ONNX.node("GlobalAveragePool", ["global_in"], ["global_out"], name: "GlobalAveragePool_0")],
+                       inputs: [ONNX.value("global_in", sample: [2, 3])], outputs: [ONNX.value("global_out", sample: [2, 1])])
+    let m = try load(bytes: ONNX.model(g), config: Self.model)
+    #expect(m.layers.map(\.opTypes) == [["GlobalPooling1D"]])
+    // [c][w] = [[1, 2, 4], [8, 16, 32]] (LSBs): f = 0 pools 1, 4, 16 → 21/3 = 7; f = 1 pools 2, 8, 32 → 14
+    #expect(try row(m, [1, 2, 4, 8, 16, 32].map { $0 / 1024 }) == [7 / 1024.0, 14 / 1024.0])
+  }
+
   /// One channel (or one pixel): hls4ml's indexing is ONNX's, no trap.
   @Test func globalPoolingOfOneChannelIsNoTrap() throws {
     let g = ONNX.graph(nodes: [ONNX.node("GlobalAveragePool", ["global_in"], ["global_out"], name: "GlobalAveragePool_0")],
