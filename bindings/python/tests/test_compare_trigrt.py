@@ -253,3 +253,20 @@ def test_real_golden_sets_never_mismatch(tmp_path):
     assert r.returncode == (2 if "unsupported" in statuses else 0), r.stdout + r.stderr
     r2 = run_script("--rows", "20", "--no-timing", "--allow-unsupported", "--models", "tracknn", "--no-qonnx")
     assert r2.returncode == 0, r2.stdout + r2.stderr
+
+
+def test_a_shared_set_without_the_shared_models_is_skipped(monkeypatch, tmp_path):
+    """A golden set of a real model of ../shared/models whose cleaned graph is absent and cannot
+    be made (no ../shared/models): reported as skipped, which does not fail the run."""
+    sys.path.insert(0, os.path.join(ct.FWSIM, "scripts"))
+    import csim_goldens
+
+    shutil.copy(os.path.join(ct.FWSIM, "models", "jettag_cnn2d_float.names.json"), tmp_path)
+    monkeypatch.setattr(csim_goldens, "shared_models_dir", lambda: str(tmp_path / "absent"))
+    monkeypatch.setattr(csim_goldens, "CLEANED", str(tmp_path))
+    (gs,) = ct.discover_sets(ct.FWSIM, ["jettag_cnn2d_float"], ["default"])
+    gs = dict(gs, onnx=str(tmp_path / "jettag_cnn2d_float.cleaned.onnx"))
+    r = ct.check_golden_set(gs, rows=10)
+    assert r["status"] == "skipped" and "not found" in r["error"], r
+    ct.print_golden(r)
+    assert ct.exit_status([r], allow_unsupported=False) == 0
