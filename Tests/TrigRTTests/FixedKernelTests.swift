@@ -214,10 +214,20 @@ import Testing
   /// run one by one, observed (the general kernels). Random formats of every Q and O mode.
   @Test func foldedEpiloguesEqualTheUnfoldedLayers() throws {
     var r = RNG(s: 20261202)
-    var folded = 0, folded32 = 0, mergedRelu = 0
+    var folded = 0, folded32 = 0, mergedRelu = 0, merged = 0, mergedAll = 0, mergedAllRelu = 0
     for trial in 0..<300 {
       let x = Self.format(&r, maxWidth: 16), w = Self.format(&r, maxWidth: 16)
-      let acc = Self.format(&r, maxWidth: 32), res = Self.format(&r, maxWidth: 20)
+      var acc = Self.format(&r, maxWidth: 32), res = Self.format(&r, maxWidth: 20)
+      // Every fourth trial hls4ml's default pattern: a wrapping accumulator, the Dense's result in
+      // the same type, a bias of no more fractional bits and a wrapping result of the same
+      // resolution, no wider (the bias merges into the fast path's: `merged` below).
+      let defaults = trial % 4 == 2
+      if defaults {
+        let aw = Int.random(in: 4...24, using: &r)
+        acc = try FixedFormat(kind: .apFixed, width: aw, integerBits: Int.random(in: -2...(aw + 2), using: &r), isSigned: Bool.random(using: &r),
+                              quantization: .trn, overflow: .wrap, saturationBits: 0)
+        res = acc
+      }
       let b = Self.format(&r, maxWidth: 16)
       let k = Int.random(in: 1...40, using: &r), m = Int.random(in: 1...40, using: &r)
       let weights = (0..<(k * m)).map { _ in Float(w.toDouble(Self.raw(w, &r))) }
@@ -225,9 +235,18 @@ import Testing
       var dl = HLSLayer(name: "d", configKey: "d", className: "Dense", op: .dense(spec, weights: weights.map { Double($0) }, bias: [Double](repeating: 0, count: m)), inputs: [0], output: 1)
       dl.resolved = ["weight": w, "bias": b, "accum": acc, "result": res]
       // ApplyAlpha(scale 1, bias) then, in most trials, an activation.
-      let nb = Self.format(&r, maxWidth: 16), nres = Self.format(&r, maxWidth: 20)
-      // Every fifth trial the activation keeps its input format (its conversion is the identity).
-      let ares = trial % 5 == 1 ? nres : Self.format(&r, maxWidth: 20)
+      var nb = Self.format(&r, maxWidth: 16), nres = Self.format(&r, maxWidth: 20)
+      if defaults {
+        let bw = Int.random(in: 2...16, using: &r), bf = acc.fractionalBits - Int.random(in: 0...6, using: &r)
+        nb = try FixedFormat(kind: .apFixed, width: bw, integerBits: bw - bf, isSigned: Bool.random(using: &r), quantization: .trn,
+                             overflow: .wrap, saturationBits: 0)
+        let nw = Int.random(in: 2...acc.width, using: &r)
+        nres = try FixedFormat(kind: .apFixed, width: nw, integerBits: nw - acc.fractionalBits, isSigned: Bool.random(using: &r),
+                               quantization: Self.format(&r, maxWidth: 8).quantization, overflow: .wrap, saturationBits: 0)
+      }
+      // Every fifth trial (every other default-pattern one) the activation keeps its input format
+      // (its conversion is the identity).
+      let ares = trial % 5 == 1 || trial % 8 == 2 ? nres : Self.format(&r, maxWidth: 20)
       var nl = HLSLayer(name: "n", configKey: "n", className: "ApplyAlpha",
                         op: .normalize(scale: [Double](repeating: 1, count: m), bias: (0..<m).map { _ in nb.toDouble(Self.raw(nb, &r)) }), inputs: [1], output: 2)
       nl.resolved = ["scale": try FixedFormat(parsing: "ap_uint<1>"), "bias": nb, "result": nres]
@@ -253,7 +272,8 @@ import Testing
       folded += 1
       if case .denseFixed(let d) = steps[0], let e = d.epilogue {
         if e.lanes32 { folded32 += 1 }
-        if e.stages[e.count - 1].reluAfter { mergedRelu += 1 }
+        if e.count > 0 && e.stages[e.count - 1].reluAfter { mergedRelu += 1 }
+        if d.fast?.bias != nil { merged += 1; if e.count == 0 { mergedAll += 1; if e.relu { mergedAllRelu += 1 } } }
       }
       let batch = Int.random(in: 1...4, using: &r)
       let xs = (0..<(k * batch)).map { _ in Self.raw(x, &r) }
@@ -267,6 +287,8 @@ import Testing
       #expect(execute(steps, observed: true) == want)
     }
     #expect(folded > 100 && folded32 > 30 && mergedRelu > 10, "folded \(folded), on 32-bit lanes \(folded32), identity ReLU merged \(mergedRelu)")
+    #expect(merged > 30 && mergedAll > 15 && mergedAllRelu > 5 && merged > mergedAll,
+            "bias merged into the Dense \(merged) times, with no stage left \(mergedAll), then a ReLU \(mergedAllRelu)")
   }
 
   /// Stable and latency softmax: the LaneCast path of unobserved runs against the observed

@@ -479,6 +479,26 @@ extension FixedPlanner {
         }
         j += 1
       }
+      // A first stage that adds a bias (shift 0) and only wraps, into a type no wider than a
+      // wrapping accum_t whose result conversion is the identity: wrap_W2(wrap_W(acc + b1) + b2)
+      // = wrap_W2(acc + b1 + b2) for W2 ≤ W (arithmetic mod 2^W2), so the fast path adds b1 + b2
+      // and wraps to that layer's type; a ReLU merged after it stays a max (only when it is the
+      // last stage). hls4ml's default types (Dense → bn_Add → ReLU, all ap_fixed<16,6>) fold so.
+      var relu = false
+      if skip > 0, f.accumulation == .wrapDeferred, f.resultIsIdentity, let first = stages.first, first.kind == .addBias, first.shift == 0,
+         first.cast.rightShift == 0, first.cast.leftShift == 0, first.cast.overflow == .wrapSigned || first.cast.overflow == .wrapUnsigned,
+         64 - Int(first.cast.wrapShift) <= f.accumWidth, !(first.reluAfter && stages.count > 1) {
+        let merged = store.allocate((d.m + 7) / 8 * 8, of: Int64.self)
+        for c in 0..<d.m { merged[c] = d.accBias[c] &+ first.bias[c] }
+        var f2 = f
+        f2.bias = UnsafePointer(merged)
+        f2.accumWidth = 64 - Int(first.cast.wrapShift)
+        f2.accumSigned = first.cast.overflow == .wrapSigned
+        d.fast = f2
+        relu = first.reluAfter
+        stages.removeFirst()
+        if stages.isEmpty { lanes32 = false }
+      }
       if skip > 0 {
         // On 32-bit lanes the Dense's own result conversion is the first pass (finish stores accum_t).
         if lanes32 && !f.resultIsIdentity, let rl = f.resultLane32 {
@@ -490,8 +510,8 @@ extension FixedPlanner {
         // The 32-bit row buffer follows the input row copy in the step's scratch region.
         let rowOffset = (max(d.k * 4, f.kPad * 2) + 63) / 64 * 16
         if lanes32 { scratchBytes = max(scratchBytes, rowOffset * 4 + (d.m + 7) / 8 * 32) }
-        d.epilogue = DenseEpilogue(y: y, skip: skip, stages: UnsafePointer(sp), count: stages.count, lanes32: lanes32,
-                                   rowOffset: rowOffset)
+        d.epilogue = DenseEpilogue(skip: skip, stages: UnsafePointer(sp), count: stages.count, rowOffset: rowOffset, y: y,
+                                   lanes32: lanes32, relu: relu)
         steps[i] = .denseFixed(d)
         folds.append((i, y))
       }

@@ -48,16 +48,19 @@ struct DenseFixedStep {
 /// every layer on its own, so each layer's output and counters stay visible — and the
 /// unfolded steps are the reference the folded epilogue is tested against.
 struct DenseEpilogue {
-  var y: Int32
+  // (Words first, then the small fields: `Step` must stay ≤ 256 bytes, `stepsAreCopiedInline`.)
   var skip: Int
   var stages: UnsafePointer<EpilogueStage>
   var count: Int
-  /// Every stage (and the Dense's own result conversion) is exact on 32-bit lanes.
-  var lanes32: Bool
-
   /// lanes32: where the Dense's result row (Int32, padded to a multiple of 8) starts in the
   /// step's scratch region, in Int32 elements.
   var rowOffset: Int
+  var y: Int32
+  /// Every stage (and the Dense's own result conversion) is exact on 32-bit lanes.
+  var lanes32: Bool
+  /// No stages left (the bias merged into the fast path's): `max(v, 0)` on the result, the
+  /// identity ReLU that followed the merged layer.
+  var relu = false
 
   /// lanes32: the stages over one result row in place, each a loop specialised on its cast's
   /// policies; the last one stores the row widened into `y`.
@@ -202,6 +205,10 @@ struct DenseFastPlan {
   var high16: UnsafePointer<DenseHigh16Plan>? = nil
   /// How partial sums are kept in accum_t.
   var accumulation: Accumulation
+  /// The bias the fast path adds, when it is not the step's `accBias`: a folded epilogue merges
+  /// a following unit-scale bias into it (`FixedPlanner.foldEpilogues`; then accumWidth and
+  /// accumSigned are that layer's result type's).
+  var bias: UnsafePointer<Int64>? = nil
   /// The per-product conversion can leave accum_t's range (then it saturates like the sums).
   var productCanOverflow: Bool
 
@@ -443,7 +450,7 @@ enum DenseFixedKernel {
   }
 
   @inline(__always) static func initial<A: Accumulator>(_ s: DenseFixedStep, _ m0: Int, _: A.Type) -> SIMD8<Int32> {
-    A.biasFirst ? narrow8(s.accBias + m0) : .zero
+    A.biasFirst ? narrow8(s.accBias + m0) : .zero   // saturating sums only: never a merged bias
   }
 
   @inline(__always)
@@ -505,7 +512,10 @@ enum DenseFixedKernel {
   static func finish(_ a: SIMD8<Int32>, _ s: DenseFixedStep, _ f: DenseFastPlan, _ rc: UnsafePointer<FixedCast>, _ y: UnsafeMutablePointer<Int64>, _ m0: Int,
                      _ row: UnsafeMutablePointer<Int32>) {
     let v: SIMD8<Int64>
-    if let e = s.epilogue, e.lanes32 {
+    if let e = s.epilogue, e.count == 0 {
+      storeMerged(a, s, f, e, y, m0)
+      return
+    } else if let e = s.epilogue, e.lanes32 {
       // The row buffer gets accum_t's raws; `DenseEpilogue.row32` finishes the row (res_t(acc),
       // when it is not the identity, is its first pass).
       toRow32(a, s, f, m0, row)
@@ -515,6 +525,21 @@ enum DenseFixedKernel {
     } else {
       v = result64(a, s, f, rc, m0)
     }
+    let n = min(8, s.m &- m0)
+    if n == 8 { store8(v, y + m0); return }
+    for l in 0..<n { y[m0 &+ l] = v[l] }
+  }
+
+  /// Everything folded merged into the fast path (accum_t is then the last layer's type, see
+  /// `DenseFastPlan.bias`): wrap, the ReLU, widen, store the first min(8, m − m0) lanes.
+  @inline(__always)
+  static func storeMerged(_ a: SIMD8<Int32>, _ s: DenseFixedStep, _ f: DenseFastPlan, _ e: DenseEpilogue, _ y: UnsafeMutablePointer<Int64>, _ m0: Int) {
+    var q = accumulated32(a, s, f, m0)
+    if e.relu { q = q.replacing(with: 0, where: q .< SIMD8<Int32>(repeating: 0)) }
+    // Per element, which vectorises (the stdlib's SIMD8<Int64>(truncatingIfNeeded:) is an
+    // out-of-line call here).
+    var v = SIMD8<Int64>()
+    for l in 0..<8 { v[l] = Int64(q[l]) }
     let n = min(8, s.m &- m0)
     if n == 8 { store8(v, y + m0); return }
     for l in 0..<n { y[m0 &+ l] = v[l] }
@@ -533,7 +558,7 @@ enum DenseFixedKernel {
   static func accumulated32(_ a: SIMD8<Int32>, _ s: DenseFixedStep, _ f: DenseFastPlan, _ m0: Int) -> SIMD8<Int32> {
     if case .saturate = f.accumulation { return a }
     let sh = SIMD8<Int32>(repeating: Int32(32 &- f.accumWidth))
-    let b = narrow8(s.accBias + m0)
+    let b = narrow8((f.bias ?? s.accBias) + m0)
     return f.accumSigned ? ((a &+ b) &<< sh) &>> sh
                          : SIMD8<Int32>(truncatingIfNeeded: (SIMD8<UInt32>(truncatingIfNeeded: a &+ b) &<< SIMD8<UInt32>(truncatingIfNeeded: sh)) &>> SIMD8<UInt32>(truncatingIfNeeded: sh))
   }
@@ -550,7 +575,7 @@ enum DenseFixedKernel {
       acc = SIMD8<Int64>(truncatingIfNeeded: a)
     } else {
       let shift = UInt64(64 &- f.accumWidth)
-      let wide = SIMD8<Int64>(truncatingIfNeeded: a) &+ UnsafeRawPointer(s.accBias + m0).loadUnaligned(as: SIMD8<Int64>.self)
+      let wide = SIMD8<Int64>(truncatingIfNeeded: a) &+ UnsafeRawPointer((f.bias ?? s.accBias) + m0).loadUnaligned(as: SIMD8<Int64>.self)
       acc = f.accumSigned ? (wide &<< SIMD8(repeating: Int64(shift))) &>> SIMD8(repeating: Int64(shift))
                           : SIMD8<Int64>(truncatingIfNeeded: (SIMD8<UInt64>(truncatingIfNeeded: wide) &<< SIMD8(repeating: shift)) &>> SIMD8(repeating: shift))
     }

@@ -151,7 +151,10 @@ extension DenseFixedKernel {
                        _ m0: Int, _ row: UnsafeMutablePointer<Int32>) {
     let u = unsafeBitCast(a, to: SIMD8<Int32>.self), sixteen = SIMD8<Int32>(repeating: 16)
     let first = (u &<< sixteen) &>> sixteen, second = u &>> sixteen
-    if s.epilogue?.lanes32 ?? false {
+    if let e = s.epilogue, e.count == 0 {
+      storeMerged(first, s, f, e, y, m0)
+      if m0 &+ 8 < s.m { storeMerged(second, s, f, e, y, m0 &+ 8) }
+    } else if s.epilogue?.lanes32 ?? false {
       toRow32(first, s, f, m0, row)
       if m0 &+ 8 < s.m { toRow32(second, s, f, m0 &+ 8, row) }
     } else {
