@@ -66,7 +66,8 @@ enum FixedPlanner {
       if accum.integerBits < product.integerBits + need {
         info.notes.append("trap: accum_t \(accum) has \(accum.integerBits) integer bits; \(d.inFeatures) products of \(inF) × \(w) can need \(product.integerBits + need): partial sums can \(accum.overflow == .wrap ? "wrap" : "saturate")")
       }
-      s.fast = fastPlan(d, input: inF, weight: w, accum: accum, result: result, product: product, weights: UnsafePointer(wr), store: store)
+      s.fast = fastPlan(d, input: inF, weight: w, accum: accum, result: result, product: product, weights: UnsafePointer(wr),
+                        bias: UnsafePointer(ab), store: store)
       if let fp = s.fast {
         s.scratch = scratch
         scratchBytes = max(scratchBytes, max(d.inFeatures * 4, fp.kPad * 2))
@@ -325,7 +326,8 @@ enum FixedPlanner {
 
   /// The 32-bit fast path, when it is provably identical to the general one (see DenseFixed.swift).
   static func fastPlan(_ d: DenseSpec, input x: FixedFormat, weight w: FixedFormat, accum a: FixedFormat, result: FixedFormat,
-                       product p: ExactFormat, weights: UnsafePointer<Int64>, store: ConstantStore) -> DenseFastPlan? {
+                       product p: ExactFormat, weights: UnsafePointer<Int64>, bias: UnsafePointer<Int64>,
+                       store: ConstantStore) -> DenseFastPlan? {
     guard a.kind == .apFixed, a.saturationBits == 0 || a.overflow != .wrap else { return nil }
     func fits32(_ f: FixedFormat) -> Bool { f.isSigned ? f.width <= 32 : f.width <= 31 }
     guard fits32(x), fits32(w), p.isSigned ? p.width <= 32 : p.width <= 31 else { return nil }
@@ -393,7 +395,7 @@ enum FixedPlanner {
                          resultLane32: LaneCast.make32(from: a.exact, to: result).map { store.box($0) },
                          int16Weights: w16, kPad: kPad,
                          high16: high16,
-                         accumulation: accumulation, productCanOverflow: productCast.canOverflow)
+                         accumulation: accumulation, bias: bias, productCanOverflow: productCast.canOverflow)
   }
 
   /// The 16-bit high-half path (DenseFixedHigh16.swift) for a wrapping accumulator of at most 16
@@ -492,6 +494,7 @@ extension FixedPlanner {
         for c in 0..<d.m { merged[c] = d.accBias[c] &+ first.bias[c] }
         var f2 = f
         f2.bias = UnsafePointer(merged)
+        f2.merged = true
         f2.accumWidth = 64 - Int(first.cast.wrapShift)
         f2.accumSigned = first.cast.overflow == .wrapSigned
         d.fast = f2

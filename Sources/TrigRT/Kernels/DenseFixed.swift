@@ -205,10 +205,11 @@ struct DenseFastPlan {
   var high16: UnsafePointer<DenseHigh16Plan>? = nil
   /// How partial sums are kept in accum_t.
   var accumulation: Accumulation
-  /// The bias the fast path adds, when it is not the step's `accBias`: a folded epilogue merges
-  /// a following unit-scale bias into it (`FixedPlanner.foldEpilogues`; then accumWidth and
-  /// accumSigned are that layer's result type's).
-  var bias: UnsafePointer<Int64>? = nil
+  /// The bias the fast path adds: the step's `accBias`, or, where a folded epilogue merged a
+  /// following unit-scale bias into it (`FixedPlanner.foldEpilogues`), the sum of both (then
+  /// accumWidth and accumSigned are that layer's result type's and `merged` is set).
+  var bias: UnsafePointer<Int64>
+  var merged = false
   /// The per-product conversion can leave accum_t's range (then it saturates like the sums).
   var productCanOverflow: Bool
 
@@ -558,7 +559,7 @@ enum DenseFixedKernel {
   static func accumulated32(_ a: SIMD8<Int32>, _ s: DenseFixedStep, _ f: DenseFastPlan, _ m0: Int) -> SIMD8<Int32> {
     if case .saturate = f.accumulation { return a }
     let sh = SIMD8<Int32>(repeating: Int32(32 &- f.accumWidth))
-    let b = narrow8((f.bias ?? s.accBias) + m0)
+    let b = narrow8(f.bias + m0)
     return f.accumSigned ? ((a &+ b) &<< sh) &>> sh
                          : SIMD8<Int32>(truncatingIfNeeded: (SIMD8<UInt32>(truncatingIfNeeded: a &+ b) &<< SIMD8<UInt32>(truncatingIfNeeded: sh)) &>> SIMD8<UInt32>(truncatingIfNeeded: sh))
   }
@@ -575,7 +576,7 @@ enum DenseFixedKernel {
       acc = SIMD8<Int64>(truncatingIfNeeded: a)
     } else {
       let shift = UInt64(64 &- f.accumWidth)
-      let wide = SIMD8<Int64>(truncatingIfNeeded: a) &+ UnsafeRawPointer((f.bias ?? s.accBias) + m0).loadUnaligned(as: SIMD8<Int64>.self)
+      let wide = SIMD8<Int64>(truncatingIfNeeded: a) &+ UnsafeRawPointer(f.bias + m0).loadUnaligned(as: SIMD8<Int64>.self)
       acc = f.accumSigned ? (wide &<< SIMD8(repeating: Int64(shift))) &>> SIMD8(repeating: Int64(shift))
                           : SIMD8<Int64>(truncatingIfNeeded: (SIMD8<UInt64>(truncatingIfNeeded: wide) &<< SIMD8(repeating: shift)) &>> SIMD8(repeating: shift))
     }
