@@ -105,6 +105,18 @@ import TrigRTTools
     #expect(try row(m, [1, 2, 4, 8, 16, 32].map { $0 / 1024 }) == [7 / 1024.0, 14 / 1024.0])
   }
 
+  /// An average whose exact sum (accum_t + data_T at the finer resolution) needs more than 62
+  /// bits is refused at load time (HLSGraph), not left to the kernel.
+  @Test func aTooWideAverageIsRefused() {
+    let g = ONNX.graph(nodes: [ONNX.node("GlobalAveragePool", ["global_in"], ["global_out"], name: "GlobalAveragePool_0")],
+                       inputs: [ONNX.value("global_in", sample: [1, 2, 2])], outputs: [ONNX.value("global_out", sample: [1, 1, 1])])
+    let yaml = Self.model + "LayerName:\n  global_in:\n    Precision: {result: 'ap_fixed<16,14>'}\n"
+      + "  GlobalAveragePool_0:\n    Precision: {accum: 'ap_fixed<62,10>'}\n"
+    #expect {
+      _ = try load(bytes: ONNX.model(g), config: yaml)
+    } throws: { e in (e as? TrigRTError)?.code == .unsupported && (e as? TrigRTError)?.message.contains("wider than 62 bits") == true }
+  }
+
   /// One channel (or one pixel): hls4ml's indexing is ONNX's, no trap.
   @Test func globalPoolingOfOneChannelIsNoTrap() throws {
     let g = ONNX.graph(nodes: [ONNX.node("GlobalAveragePool", ["global_in"], ["global_out"], name: "GlobalAveragePool_0")],

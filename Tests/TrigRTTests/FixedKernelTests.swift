@@ -273,7 +273,7 @@ import Testing
       if case .denseFixed(let d) = steps[0], let e = d.epilogue {
         if e.lanes32 { folded32 += 1 }
         if e.count > 0 && e.stages[e.count - 1].reluAfter { mergedRelu += 1 }
-        if d.fast?.merged == true { merged += 1; if e.count == 0 { mergedAll += 1; if e.relu { mergedAllRelu += 1 } } }
+        if let f = d.fast, f.bias != d.accBias { merged += 1; if e.count == 0 { mergedAll += 1; if e.relu { mergedAllRelu += 1 } } }
       }
       let batch = Int.random(in: 1...4, using: &r)
       let xs = (0..<(k * batch)).map { _ in Self.raw(x, &r) }

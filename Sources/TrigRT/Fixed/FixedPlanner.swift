@@ -494,7 +494,6 @@ extension FixedPlanner {
         for c in 0..<d.m { merged[c] = d.accBias[c] &+ first.bias[c] }
         var f2 = f
         f2.bias = UnsafePointer(merged)
-        f2.merged = true
         f2.accumWidth = 64 - Int(first.cast.wrapShift)
         f2.accumSigned = first.cast.overflow == .wrapSigned
         d.fast = f2

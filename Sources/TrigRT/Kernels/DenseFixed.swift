@@ -207,9 +207,8 @@ struct DenseFastPlan {
   var accumulation: Accumulation
   /// The bias the fast path adds: the step's `accBias`, or, where a folded epilogue merged a
   /// following unit-scale bias into it (`FixedPlanner.foldEpilogues`), the sum of both (then
-  /// accumWidth and accumSigned are that layer's result type's and `merged` is set).
+  /// accumWidth and accumSigned are that layer's result type's).
   var bias: UnsafePointer<Int64>
-  var merged = false
   /// The per-product conversion can leave accum_t's range (then it saturates like the sums).
   var productCanOverflow: Bool
 

@@ -11,7 +11,7 @@
 /// product is its floor division by 2^16, and x·A is only needed mod 2^16. Sixteen outputs per
 /// vector, two instructions per sixteen MACs where every A of a tile is 0 (|W′| < 2^15: small
 /// weights), four otherwise, against one multiply, shift and add per eight on the 32-bit path.
-/// The planner picks it (`DenseFixedPlanning.high16Plan`) only under those conditions; inputs
+/// The planner picks it (`FixedPlanner.high16Plan`) only under those conditions; inputs
 /// and every raw fit Int16. The sums go into the common 32-bit epilogue (`finish`, `toRow32`),
 /// which adds the bias and wraps to accum_t's W bits: mod 2^W of a value known mod 2^16, W ≤ 16.
 import FixedPoint

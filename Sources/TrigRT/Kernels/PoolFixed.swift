@@ -47,7 +47,7 @@ struct WindowFixedStep {
   var wrapSigned = true
 
   /// The `average` fields for data_T `input` and accum_t `accum` (nil when the exact sum does
-  /// not fit 62 bits; the planner refuses such a layer).
+  /// not fit 62 bits; HLSGraph refuses such a layer).
   static func averaging(input: FixedFormat, accum: FixedFormat, store: ConstantStore) -> (UnsafePointer<FixedCast>, Int64, Int64)? {
     let sum = ExactFormat.sum(accum.exact, input.exact)
     guard sum.width <= 62 else { return nil }
@@ -141,7 +141,7 @@ enum WindowFixedKernel {
           yr[i] = s.toResult.pointee.toResult(a / d, &o)
         }
       case .average:
-        guard let sc = s.sumCast else { return }
+        guard let sc = s.sumCast else { return }   // set for every average step (HLSGraph refuses otherwise)
         var k = 0
         let d = Int64(s.window)
         for i in 0..<s.outCount {
