@@ -18,13 +18,15 @@ Weights are Glorot-uniform (limit sqrt(6 / (fan_in + fan_out))), biases small un
 are identical on every run (the script is idempotent: it rewrites the same bytes).
 
 Usage:  python3 Models/generate.py [--out-dir DIR] [--check]
-        --check  regenerate into a temporary folder and compare with the committed files.
+        --check  regenerate into a temporary folder and compare with the committed files
+                 (outputs within float32 rounding, see `same`).
 """
 
 from __future__ import annotations
 
 import argparse
 import filecmp
+import math
 import os
 import sys
 import tempfile
@@ -174,13 +176,20 @@ def build_jet_tagger():
     return model, sample_jet_features, rng
 
 
+def libm_exp(a: np.ndarray) -> np.ndarray:
+    """exp per element through the C library: numpy's float64 exp takes another code path on
+    AVX-512 machines and differs in the last bit, and firmware-sim regenerates these inputs
+    against committed sha256s."""
+    return np.array([math.exp(v) for v in a.ravel()], dtype=np.float64).reshape(a.shape)
+
+
 def sample_jet_features(r: np.random.Generator, n: int, n_in: int = 16) -> np.ndarray:
     """The 16 high-level jet features arrive standardised (the hls4ml dataset ships a
     StandardScaler); real standardised features are skewed, so mix normal and log-normal."""
     z = r.standard_normal((n, n_in))
     skewed = r.random(n_in) < 0.5
     ln = r.lognormal(0.0, 0.6, size=(n, n_in))
-    ln = (ln - np.exp(0.18)) / np.sqrt((np.exp(0.36) - 1.0) * np.exp(0.36))
+    ln = (ln - math.exp(0.18)) / math.sqrt((math.exp(0.36) - 1.0) * math.exp(0.36))
     z[:, skewed] = ln[:, skewed]
     return z
 
@@ -367,8 +376,8 @@ def sample_econ(r: np.random.Generator, n: int) -> np.ndarray:
     cy, cx = r.uniform(0, 7, n), r.uniform(0, 7, n)
     width = r.uniform(0.6, 2.0, n)
     amp = r.exponential(1.0, n) * (r.random(n) < 0.8)
-    shower = amp[:, None, None] * np.exp(-((yy[None] - cy[:, None, None]) ** 2 + (xx[None] - cx[:, None, None]) ** 2)
-                                         / (2 * width[:, None, None] ** 2))
+    shower = amp[:, None, None] * libm_exp(-((yy[None] - cy[:, None, None]) ** 2 + (xx[None] - cx[:, None, None]) ** 2)
+                                          / (2 * width[:, None, None] ** 2))
     noise = r.exponential(0.02, (n, 8, 8)) * (r.random((n, 8, 8)) < 0.3)
     q = shower + noise
     q /= np.maximum(q.sum(axis=(1, 2), keepdims=True), 1e-6)
@@ -442,6 +451,20 @@ def generate(out_dir: str) -> list[str]:
     return written
 
 
+def same(new: str, committed: str) -> bool:
+    """Models and inputs byte for byte; ONNX Runtime's outputs within float32 rounding (its
+    kernels differ between AVX2 and AVX-512 machines in the last bits)."""
+    if not new.endswith(".outputs.npy"):
+        return filecmp.cmp(new, committed, shallow=False)
+    a, b = np.load(new), np.load(committed)
+    if a.shape != b.shape or not np.allclose(a, b, rtol=1e-5, atol=1e-6):
+        return False
+    if not np.array_equal(a, b):
+        print(f"{os.path.basename(new)}: ONNX Runtime's outputs within 1e-5 of the committed ones "
+              f"(max difference {np.max(np.abs(a.astype(np.float64) - b)):.2e})")
+    return True
+
+
 def main(argv=None) -> int:
     here = os.path.dirname(os.path.abspath(__file__))
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -453,11 +476,11 @@ def main(argv=None) -> int:
         return 0
     with tempfile.TemporaryDirectory() as tmp:
         files = generate(tmp)
-        bad = [f for f in files if not filecmp.cmp(os.path.join(tmp, f), os.path.join(args.out_dir, f), shallow=False)]
+        bad = [f for f in files if not same(os.path.join(tmp, f), os.path.join(args.out_dir, f))]
     if bad:
         print("differs from committed files:", ", ".join(bad))
         return 1
-    print("all generated files identical to", args.out_dir)
+    print("all generated files match", args.out_dir)
     return 0
 
 
