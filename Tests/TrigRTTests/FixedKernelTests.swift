@@ -209,6 +209,124 @@ import Testing
     #expect(shifts.contains(16) && shifts.contains(0) && shifts.contains { $0 < 0 } && shifts.contains { $0 > 0 && $0 < 16 }, "shifts \(shifts)")
   }
 
+  /// Chains of two or three Dense layers (each with a unit-scale ApplyAlpha and a ReLU after it
+  /// in most trials) planned as a session plans them: `foldEpilogues`, then `chain16`, which
+  /// finishes high-half Dense layers on their 16-bit lanes and passes Int16 results from one to
+  /// the next. Against the unfolded steps run observed (the general kernels). Most trials use
+  /// hls4ml-default-like types (wrapping accumulators of 2…16 bits, either sign, identity result
+  /// conversions, merged biases); the others random ones, which must still agree.
+  @Test func chainedHigh16DenseEqualsTheGeneralPath() throws {
+    var r = RNG(s: 20261204)
+    var simple = 0, chained = 0, relu = 0, unsigned = 0, narrow = 0, partial = 0, plain = 0
+    for trial in 0..<250 {
+      let layers = Int.random(in: 2...3, using: &r)
+      let defaults = trial % 5 != 4
+      var x = Self.format(&r, maxWidth: 16)
+      if !x.isSigned && x.width == 16 { x = try FixedFormat(parsing: "ap_ufixed<15,5>") }
+      let input = x
+      let batch = Int.random(in: 1...3, using: &r)
+      var k = Int.random(in: 1...40, using: &r)
+      let k0 = k
+      var steps: [Step] = [], unfolded: [Step] = []
+      var sizes = [k * batch]
+      var readers: [Int32: Int] = [:]
+      var slot: Int32 = 0
+      var descr: [String] = []
+      let store = ConstantStore()
+      var scratch = 0
+      var layerSteps: [(HLSLayer, FixedFormat, Int, Int)] = []
+      for _ in 0..<layers {
+        let m = [1, 5, 16, 17, 32, 40, 64].randomElement(using: &r)!
+        let w = Self.format(&r, maxWidth: 16)
+        let p = FixedFormat.product(x, w)
+        var acc = Self.format(&r, maxWidth: 20), res = Self.format(&r, maxWidth: 20)
+        if defaults {
+          let aw = Int.random(in: 2...16, using: &r)
+          let af = p.fractionalBits - Int.random(in: -2...16, using: &r)
+          acc = try FixedFormat(kind: .apFixed, width: aw, integerBits: aw - af, isSigned: Bool.random(using: &r), quantization: .trn,
+                                overflow: .wrap, saturationBits: 0)
+          res = acc
+        }
+        let b = Self.format(&r, maxWidth: 16)
+        let weights = (0..<(k * m)).map { _ -> Float in
+          let raw = trial % 3 == 0 ? Int64.random(in: max(w.minRaw, -40)...min(w.maxRaw, 40), using: &r) : Self.raw(w, &r)
+          return Float(w.toDouble(raw))
+        }
+        var dl = Self.denseLayer(k: k, m: m, weights: weights, bias: (0..<m).map { _ in b.toDouble(Self.raw(b, &r)) },
+                                 types: ["weight": w, "bias": b, "accum": acc, "result": res])
+        dl.inputs = [Int(slot)]
+        dl.output = Int(slot) + 1
+        layerSteps.append((dl, x, k, m))
+        readers[slot, default: 0] += 1
+        slot += 1
+        sizes.append(m * batch)
+        x = res
+        descr.append("\(k)→\(m) \(w) acc \(acc)")
+        // ApplyAlpha(1, b) (merging into the Dense's bias in the default pattern), then a ReLU.
+        if Int.random(in: 0..<4, using: &r) != 0 {
+          var nb = Self.format(&r, maxWidth: 16), nres = Self.format(&r, maxWidth: 20)
+          if defaults {
+            let bw = Int.random(in: 2...16, using: &r), bf = acc.fractionalBits - Int.random(in: 0...4, using: &r)
+            nb = try FixedFormat(kind: .apFixed, width: bw, integerBits: bw - bf, isSigned: Bool.random(using: &r), quantization: .trn,
+                                 overflow: .wrap, saturationBits: 0)
+            let nw = Int.random(in: 2...acc.width, using: &r)
+            nres = try FixedFormat(kind: .apFixed, width: nw, integerBits: nw - acc.fractionalBits, isSigned: Bool.random(using: &r),
+                                   quantization: .trn, overflow: .wrap, saturationBits: 0)
+          }
+          var nl = HLSLayer(name: "n", configKey: "n", className: "ApplyAlpha",
+                            op: .normalize(scale: [Double](repeating: 1, count: m), bias: (0..<m).map { _ in nb.toDouble(Self.raw(nb, &r)) }),
+                            inputs: [Int(slot)], output: Int(slot) + 1)
+          nl.resolved = ["scale": try FixedFormat(parsing: "ap_uint<1>"), "bias": nb, "result": nres]
+          layerSteps.append((nl, x, m, m))
+          readers[slot, default: 0] += 1
+          slot += 1
+          sizes.append(m * batch)
+          x = nres
+          if Int.random(in: 0..<3, using: &r) != 0 {
+            var al = HLSLayer(name: "a", configKey: "a", className: "Activation", op: .activation(.relu), inputs: [Int(slot)], output: Int(slot) + 1)
+            let ares = defaults ? nres : Self.format(&r, maxWidth: 20)
+            al.resolved = ["result": ares]
+            layerSteps.append((al, x, m, m))
+            readers[slot, default: 0] += 1
+            slot += 1
+            sizes.append(m * batch)
+            x = ares
+          }
+        }
+        k = m
+        if !(x.isSigned ? x.width <= 16 : x.width <= 15) { break }
+      }
+      let sc = slot + 1
+      for (i, (l, inF, nIn, nOut)) in layerSteps.enumerated() {
+        let shapes: (Int) -> [Int] = { v in v == l.inputs[0] ? [nIn] : [nOut] }
+        let (st, _) = try FixedPlanner.step(l, ins: [Int32(l.inputs[0])], out: Int32(l.output), inputFormats: [inF], valueShape: shapes,
+                                            store: store, statsIndex: Int32(i), scratch: sc, scratchBytes: &scratch, source: "test")
+        steps.append(st)
+      }
+      unfolded = steps
+      _ = FixedPlanner.foldEpilogues(&steps, readers: readers, isArena: { _ in true }, store: store, scratchBytes: &scratch)
+      FixedPlanner.chain16(&steps, readers: readers, isArena: { _ in true }, store: store)
+      for st in steps {
+        guard case .denseFixed(let d) = st, let h = d.fast?.high16?.pointee else { continue }
+        guard let e = h.simple else { plain += 1; continue }
+        simple += 1
+        if e.inputInt16 { chained += 1 }
+        if e.relu { relu += 1 }
+        if !e.signed { unsigned += 1 }
+        if e.shift > 0 { narrow += 1 }
+        if d.m % 16 != 0 { partial += 1 }
+      }
+      let xs = (0..<(k0 * batch)).map { _ in Self.raw(input, &r) }
+      let all = sizes + [scratch / 8 + 8]
+      func execute(_ st: [Step], observed: Bool) -> [Int64] {
+        Self.execute(st, sizes: all, x: xs, batch: batch, observed: observed, out: Int(slot), count: sizes[Int(slot)])
+      }
+      #expect(execute(steps, observed: false) == execute(unfolded, observed: true), "trial \(trial): \(input) → \(descr.joined(separator: " → "))")
+    }
+    #expect(simple > 200 && chained > 80 && relu > 40 && unsigned > 30 && narrow > 100 && partial > 60,
+            "16-bit epilogue \(simple) (high-half without it \(plain)): Int16 input \(chained), ReLU \(relu), unsigned \(unsigned), W < 16 \(narrow), m % 16 ≠ 0 \(partial)")
+  }
+
   /// Dense → unit-scale ApplyAlpha → ReLU / linear chains: the fast Dense with the layers folded
   /// into its epilogue (an unobserved run, `FixedPlanner.foldEpilogues`) against the same steps
   /// run one by one, observed (the general kernels). Random formats of every Q and O mode.

@@ -434,6 +434,68 @@ enum FixedPlanner {
 }
 
 extension FixedPlanner {
+  /// After `foldEpilogues`: every high-half Dense whose result is only wrapped after the sum
+  /// (`DenseHigh16Plan.Simple16`: no epilogue stage left, the identity result conversion, W ≤ 16
+  /// signed or ≤ 15 unsigned) finishes on its 16-bit lanes; its tiles are put in natural lane
+  /// order. Where such a Dense's result tensor is the session's own (`isArena`) and its only
+  /// reader is another such Dense, the two pass it as Int16. Unobserved runs only: observed ones
+  /// run the general kernels, which read and write Int64 raws throughout.
+  static func chain16(_ steps: inout [Step], readers: [Int32: Int], isArena: (Int32) -> Bool, store: ConstantStore) {
+    var simple: [Int] = []
+    for i in steps.indices {
+      guard case .denseFixed(var d) = steps[i], var f = d.fast, let hp = f.high16 else { continue }
+      var h = hp.pointee
+      let relu: Bool, y: Int32
+      if let e = d.epilogue {
+        guard e.count == 0 else { continue }
+        relu = e.relu
+        y = e.y
+      } else {
+        guard f.resultIsIdentity else { continue }
+        relu = false
+        y = d.y
+      }
+      let w = f.accumWidth
+      guard w >= 1, f.accumSigned ? w <= 16 : w <= 15 else { continue }
+      let bias = store.allocate(h.tiles * 16, of: Int16.self)
+      for j in 0..<d.m { bias[j] = Int16(truncatingIfNeeded: f.bias[j]) }
+      // Interleaved → natural lane order, in place.
+      for p in [h.high, h.low] {
+        let q = UnsafeMutablePointer(mutating: p)
+        for r in 0..<(h.tiles * d.k) {
+          let old = (0..<16).map { q[r * 16 + DenseHigh16Plan.lane($0)] }
+          for j in 0..<16 { q[r * 16 + j] = old[j] }
+        }
+      }
+      h.simple = DenseHigh16Plan.Simple16(bias: UnsafePointer(bias), shift: Int16(16 - w), mask: f.accumSigned ? -1 : Int16((1 << w) - 1),
+                                          signed: f.accumSigned, relu: relu, y: y)
+      f.high16 = UnsafePointer(store.box(h))
+      d.fast = f
+      steps[i] = .denseFixed(d)
+      simple.append(i)
+    }
+    func plan(_ i: Int) -> (DenseFixedStep, DenseHigh16Plan)? {
+      guard case .denseFixed(let d) = steps[i], let h = d.fast?.high16?.pointee, h.simple != nil else { return nil }
+      return (d, h)
+    }
+    func update(_ i: Int, _ change: (inout DenseHigh16Plan.Simple16) -> Void) {
+      guard case .denseFixed(var d) = steps[i], var f = d.fast, var h = f.high16?.pointee, var e = h.simple else { return }
+      change(&e)
+      h.simple = e
+      f.high16 = UnsafePointer(store.box(h))
+      d.fast = f
+      steps[i] = .denseFixed(d)
+    }
+    for i in simple {
+      guard let (_, h) = plan(i), let y = h.simple?.y, readers[y] == 1, isArena(y),
+            let j = simple.first(where: { $0 > i && plan($0)?.0.x == y }) else { continue }
+      update(i) { $0.outputInt16 = true }
+      update(j) { $0.inputInt16 = true }
+    }
+  }
+}
+
+extension FixedPlanner {
   /// Folds the unit-scale `ApplyAlpha` and linear / ReLU layers that follow a fast Dense into
   /// its epilogue (see `DenseEpilogue`). A layer is folded only when the tensor it reads has no
   /// other reader (`readers[slot] == 1`) and is the session's own (`isArena`), it is per

@@ -287,7 +287,7 @@ struct ProductRounding: Equatable {
 enum DenseFixedKernel {
   static func run<O: FixedObserver>(_ s: DenseFixedStep, _ slots: Slots, batch: Int, stats: UnsafeMutablePointer<LayerStats>?, _: O.Type) {
     if !O.enabled, let f = s.fast, let h = f.high16 {
-      runHigh16(s, f, h.pointee, slots, batch: batch)
+      if let e = h.pointee.simple { runSimple16(s, h.pointee, e, slots, batch: batch) } else { runHigh16(s, f, h.pointee, slots, batch: batch) }
       return
     }
     if !O.enabled, let f = s.fast, let w16 = f.int16Weights {

@@ -25,9 +25,34 @@ struct DenseHigh16Plan {
   var tiles: Int
   /// Per tile: 1 = B only (every A is 0), 2 = A only (every B is 0), 3 = both.
   var kinds: UnsafePointer<UInt8>
+  /// Set by `FixedPlanner.chain16`: the whole epilogue on the 16-bit lanes (then the tiles are in
+  /// natural lane order: lane j is output j).
+  var simple: Simple16? = nil
 
-  /// Lane of output j within its tile.
+  /// Lane of output j within its tile (interleaved order, for the 32-bit epilogue).
   @inline(__always) static func lane(_ j: Int) -> Int { j < 8 ? 2 * j : 2 * (j - 8) + 1 }
+
+  /// The result of a Dense whose only conversions after the sum are wraps: with a wrapping
+  /// accum_t of W ≤ 16 bits and the identity result conversion (or a unit-scale bias merged into
+  /// it, `DenseFastPlan.bias`), res = wrap_W(Σ + bias), then max(·, 0) for a merged identity ReLU.
+  /// All of it holds mod 2^16, so it stays on the sixteen Int16 lanes of a tile: add, then sign
+  /// extension from bit W − 1 (a shift pair) or a mask, then the max. Where the result tensor's
+  /// only reader is another such Dense, it is stored as Int16 (`outputInt16`) in place of the
+  /// Int64 raws and that Dense reads it so (`inputInt16`): no widening, no narrowing.
+  struct Simple16 {
+    /// wrap bias per output, mod 2^16, [tiles · 16], zero padded.
+    var bias: UnsafePointer<Int16>
+    /// 16 − W: the sign-extending shift pair (signed).
+    var shift: Int16
+    /// 2^W − 1 (unsigned, W ≤ 15).
+    var mask: Int16
+    var signed: Bool
+    var relu: Bool
+    var inputInt16: Bool = false
+    var outputInt16: Bool = false
+    /// The slot the result goes to (the folded epilogue's, or the Dense's own).
+    var y: Int32
+  }
 }
 
 /// How many tiles a block of the high-half kernel computes side by side.
@@ -72,6 +97,116 @@ extension DenseFixedKernel {
 
   @inline(__always) static func load16(_ p: UnsafePointer<Int16>) -> SIMD16<Int16> {
     UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Int16>.self)
+  }
+
+  /// The chained form (`DenseHigh16Plan.Simple16`): blocks of up to four tiles, each tile's
+  /// result finished on its lanes and stored as Int16 or Int64.
+  static func runSimple16(_ s: DenseFixedStep, _ h: DenseHigh16Plan, _ e: DenseHigh16Plan.Simple16, _ slots: Slots, batch: Int) {
+    let rows = batch &* s.rowsPerSample
+    let k = s.k, m = s.m, ts = k &* 16
+    let xs = slots[Int(s.scratch)].assumingMemoryBound(to: Int16.self)
+    let out = slots[Int(e.y)]
+    for r in 0..<rows {
+      let x: UnsafePointer<Int16>
+      if e.inputInt16 {
+        x = UnsafePointer(slots[Int(s.x)].assumingMemoryBound(to: Int16.self) + r &* k)
+      } else {
+        let xr = UnsafePointer(raws(slots, s.x)) + r &* k
+        for i in 0..<k { xs[i] = Int16(truncatingIfNeeded: xr[i]) }
+        x = UnsafePointer(xs)
+      }
+      let o = Out16(y16: out.assumingMemoryBound(to: Int16.self) + r &* m, y64: out.assumingMemoryBound(to: Int64.self) + r &* m, m: m)
+      var t = 0
+      while t < h.tiles {
+        let n = min(4, h.tiles &- t)
+        var kind: UInt8 = 0
+        for j in t..<(t &+ n) { kind |= h.kinds[j] }
+        let hi = h.high + t &* ts, lo = h.low + t &* ts
+        switch (n, kind) {
+        case (4, 0), (4, 1): tiles16(x, k, hi, lo, e, o, t, HighOnly.self, Four.self)
+        case (4, 2): tiles16(x, k, hi, lo, e, o, t, LowOnly.self, Four.self)
+        case (4, _): tiles16(x, k, hi, lo, e, o, t, HighLow.self, Four.self)
+        case (3, 0), (3, 1): tiles16(x, k, hi, lo, e, o, t, HighOnly.self, Three.self)
+        case (3, 2): tiles16(x, k, hi, lo, e, o, t, LowOnly.self, Three.self)
+        case (3, _): tiles16(x, k, hi, lo, e, o, t, HighLow.self, Three.self)
+        case (2, 0), (2, 1): tiles16(x, k, hi, lo, e, o, t, HighOnly.self, Two.self)
+        case (2, 2): tiles16(x, k, hi, lo, e, o, t, LowOnly.self, Two.self)
+        case (2, _): tiles16(x, k, hi, lo, e, o, t, HighLow.self, Two.self)
+        case (_, 0), (_, 1): tiles16(x, k, hi, lo, e, o, t, HighOnly.self, One.self)
+        case (_, 2): tiles16(x, k, hi, lo, e, o, t, LowOnly.self, One.self)
+        default: tiles16(x, k, hi, lo, e, o, t, HighLow.self, One.self)
+        }
+        t &+= n
+      }
+    }
+  }
+
+  /// Where one row's results go: Int16 (`outputInt16`) or Int64 raws, m of them.
+  struct Out16 {
+    let y16: UnsafeMutablePointer<Int16>
+    let y64: UnsafeMutablePointer<Int64>
+    let m: Int
+  }
+
+  /// One input joins N tiles' sums.
+  @inline(__always)
+  static func mac<P: High16Products, N: TileCount>(_ a0: inout SIMD16<Int16>, _ a1: inout SIMD16<Int16>, _ a2: inout SIMD16<Int16>, _ a3: inout SIMD16<Int16>,
+                                                   _ xi: Int16, _ hi: UnsafePointer<Int16>, _ lo: UnsafePointer<Int16>, _ ts: Int, _: P.Type, _: N.Type) {
+    let xv = SIMD16<Int16>(repeating: xi)
+    a0 = P.add(a0, xv, hi, lo)
+    if N.n > 1 { a1 = P.add(a1, xv, hi + ts, lo + ts) }
+    if N.n > 2 { a2 = P.add(a2, xv, hi + 2 &* ts, lo + 2 &* ts) }
+    if N.n > 3 { a3 = P.add(a3, xv, hi + 3 &* ts, lo + 3 &* ts) }
+  }
+
+  /// N (1…4) tiles side by side, four inputs per iteration, then each tile finished and stored.
+  @inline(__always)
+  static func tiles16<P: High16Products, N: TileCount>(_ x: UnsafePointer<Int16>, _ k: Int, _ hi: UnsafePointer<Int16>, _ lo: UnsafePointer<Int16>,
+                                                       _ e: DenseHigh16Plan.Simple16, _ o: Out16, _ t: Int, _: P.Type, _: N.Type) {
+    let ts = k &* 16
+    var a0 = SIMD16<Int16>(), a1 = SIMD16<Int16>(), a2 = SIMD16<Int16>(), a3 = SIMD16<Int16>()
+    var i = 0
+    while i &+ 4 <= k {
+      let o0 = i &* 16
+      mac(&a0, &a1, &a2, &a3, x[i], hi + o0, lo + o0, ts, P.self, N.self)
+      mac(&a0, &a1, &a2, &a3, x[i &+ 1], hi + (o0 &+ 16), lo + (o0 &+ 16), ts, P.self, N.self)
+      mac(&a0, &a1, &a2, &a3, x[i &+ 2], hi + (o0 &+ 32), lo + (o0 &+ 32), ts, P.self, N.self)
+      mac(&a0, &a1, &a2, &a3, x[i &+ 3], hi + (o0 &+ 48), lo + (o0 &+ 48), ts, P.self, N.self)
+      i &+= 4
+    }
+    while i < k {
+      mac(&a0, &a1, &a2, &a3, x[i], hi + i &* 16, lo + i &* 16, ts, P.self, N.self)
+      i &+= 1
+    }
+    store16(a0, e, o, t &* 16)
+    if N.n > 1 { store16(a1, e, o, (t &+ 1) &* 16) }
+    if N.n > 2 { store16(a2, e, o, (t &+ 2) &* 16) }
+    if N.n > 3 { store16(a3, e, o, (t &+ 3) &* 16) }
+  }
+
+  /// A tile's sums (mod 2^16) finished: + bias, wrapped to W bits, the ReLU; outputs m0…m0+15.
+  @inline(__always)
+  static func store16(_ a: SIMD16<Int16>, _ e: DenseHigh16Plan.Simple16, _ o: Out16, _ m0: Int) {
+    var v = a &+ load16(e.bias + m0)
+    if e.signed {
+      let sh = SIMD16<Int16>(repeating: e.shift)
+      v = (v &<< sh) &>> sh
+    } else {
+      v = v & SIMD16<Int16>(repeating: e.mask)
+    }
+    if e.relu { v = v.replacing(with: 0, where: v .< SIMD16<Int16>(repeating: 0)) }
+    let n = o.m &- m0
+    if e.outputInt16 {
+      if n >= 16 {
+        UnsafeMutableRawPointer(o.y16 + m0).storeBytes(of: v, as: SIMD16<Int16>.self)
+      } else {
+        for j in 0..<n { o.y16[m0 &+ j] = v[j] }
+      }
+    } else if n >= 16 {
+      for j in 0..<16 { o.y64[m0 &+ j] = Int64(v[j]) }
+    } else {
+      for j in 0..<n { o.y64[m0 &+ j] = Int64(v[j]) }
+    }
   }
 
   static func runHigh16(_ s: DenseFixedStep, _ f: DenseFastPlan, _ h: DenseHigh16Plan, _ slots: Slots, batch: Int) {

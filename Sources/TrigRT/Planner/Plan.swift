@@ -283,12 +283,20 @@ enum Planner {
       let folds = FixedPlanner.foldEpilogues(&steps, readers: readers, isArena: { s in
         if case .arena = bindings[Int(s)] { return true } else { return false }
       }, store: store, scratchBytes: &scratchBytes)
+      FixedPlanner.chain16(&steps, readers: readers, isArena: { s in
+        if case .arena = bindings[Int(s)] { return true } else { return false }
+      }, store: store)
       for (at, s) in folds {
         first[s] = min(first[s] ?? at, at)
         if case .denseFixed(let d) = steps[at], let e = d.epilogue, e.skip > 0, infos[at].kind.hasSuffix(")") {
           infos[at].kind.removeLast()
           infos[at].kind += "; folds " + infos[(at + 1)...(at + e.skip)].map(\.name).joined(separator: ", ") + ")"
         }
+      }
+      for at in steps.indices {
+        guard case .denseFixed(let d) = steps[at], let e = d.fast?.high16?.pointee.simple else { continue }
+        let io = [e.inputInt16 ? "Int16 input" : nil, e.outputInt16 ? "Int16 output" : nil].compactMap { $0 }
+        infos[at].kind = infos[at].kind.replacing("16-bit mulhi fast path", with: (["16-bit mulhi fast path, 16-bit epilogue"] + io).joined(separator: ", "))
       }
     }
     // Arena placement.
