@@ -307,8 +307,8 @@ import Testing
       _ = FixedPlanner.foldEpilogues(&steps, readers: readers, isArena: { _ in true }, store: store, scratchBytes: &scratch)
       FixedPlanner.chain16(&steps, readers: readers, isArena: { _ in true }, store: store)
       for st in steps {
-        guard case .denseFixed(let d) = st, let h = d.fast?.high16?.pointee else { continue }
-        guard let e = h.simple else { plain += 1; continue }
+        guard case .denseFixed(let d) = st, d.fast?.high16 != nil else { continue }
+        guard let e = d.chain?.pointee else { plain += 1; continue }
         simple += 1
         if e.inputInt16 { chained += 1 }
         if e.relu { relu += 1 }
@@ -415,7 +415,9 @@ import Testing
     var r = RNG(s: 31)
     var withLanes = 0
     for trial in 0..<300 {
-      let x = Self.format(&r, maxWidth: 18)
+      var x = Self.format(&r, maxWidth: 18)
+      // (see the saturating accum_t below: inputs within ±1, exps of similar size)
+      if trial % 3 == 2 { x = try FixedFormat(kind: .apFixed, width: 10, integerBits: 1, isSigned: true, quantization: .trn, overflow: .wrap, saturationBits: 0) }
       let n = Int.random(in: 1...9, using: &r)
       var l = HLSLayer(name: "s", configKey: "s", className: "Softmax", op: .softmax(SoftmaxSpec(outer: 1, axisSize: n, inner: 1)), inputs: [0], output: 1)
       l.implementation = trial % 2 == 0 ? "stable" : "latency"
@@ -428,6 +430,13 @@ import Testing
       }
       l.resolved = ["result": Self.format(&r, maxWidth: 18), "exp_table": wide(10), "inv_table": wide(10), "inv_inp": wide(10),
                     "accum": wide(10), "inp_norm": wide(10)]
+      // Every third trial a saturating accum_t of 1–3 integer bits, which sums of the exp values
+      // overflow: with AP_SAT_ZERO the order of hls4ml's reduce tree then shows in the sum.
+      if trial % 3 == 2 {
+        let aw = Int.random(in: 6...12, using: &r)
+        l.resolved["accum"] = try FixedFormat(kind: .apFixed, width: aw, integerBits: Int.random(in: 1...3, using: &r), isSigned: true,
+                                              quantization: .trn, overflow: trial % 2 == 0 ? .sat : .satZero, saturationBits: 0)
+      }
       let store = ConstantStore()
       var scratch = 0
       guard let (step, _) = try? FixedPlanner.step(l, ins: [0], out: 1, inputFormats: [x], valueShape: { _ in [n] }, store: store,
@@ -439,6 +448,41 @@ import Testing
       #expect(plain == observed, "trial \(trial): \(l.implementation) \(x) n=\(n) \(l.resolved)")
     }
     #expect(withLanes > 100, "softmax layers with lanes: \(withLanes)")
+  }
+
+  /// The small-slice softmax (≤ 8 values, `SoftmaxFixedKernel.small`) with hls4ml-like types:
+  /// inputs of a few integer bits, so outputs differ; a third of the trials with a narrow
+  /// accum_t that the sums of the exp values overflow (AP_SAT_ZERO: the reduce tree's order
+  /// shows). Unobserved (lanes) against observed (FixedCast).
+  @Test func smallSoftmaxEqualsTheGeneralPath() throws {
+    var r = RNG(s: 20261205)
+    var spread = 0
+    for trial in 0..<700 {
+      let n = 2 + trial % 7
+      let xw = Int.random(in: 10...16, using: &r)
+      let x = try FixedFormat(kind: .apFixed, width: xw, integerBits: Int.random(in: 1...4, using: &r), isSigned: true, quantization: .trn,
+                              overflow: .wrap, saturationBits: 0)
+      var l = HLSLayer(name: "s", configKey: "s", className: "Softmax", op: .softmax(SoftmaxSpec(outer: 1, axisSize: n, inner: 1)), inputs: [0], output: 1)
+      l.implementation = trial % 2 == 0 ? "stable" : "latency"
+      let table = try FixedFormat(parsing: "ap_fixed<18,8,AP_RND,AP_SAT>")
+      let accum = trial % 3 == 0
+        ? try FixedFormat(kind: .apFixed, width: Int.random(in: 8...12, using: &r), integerBits: 2, isSigned: true, quantization: .trn,
+                          overflow: .satZero, saturationBits: 0)
+        : try FixedFormat(parsing: "ap_fixed<16,6>")
+      l.resolved = ["result": try FixedFormat(parsing: "ap_fixed<16,6>"), "exp_table": table, "inv_table": table, "inv_inp": table,
+                    "accum": accum, "inp_norm": try FixedFormat(parsing: "ap_ufixed<15,5>")]
+      let store = ConstantStore()
+      var scratch = 0
+      let (step, _) = try FixedPlanner.step(l, ins: [0], out: 1, inputFormats: [x], valueShape: { _ in [n] }, store: store,
+                                            statsIndex: 0, scratch: 2, scratchBytes: &scratch, source: "test")
+      guard case .softmaxFixed(let sm) = step, sm.lanes != nil else { Issue.record("trial \(trial): no lanes"); continue }
+      let batch = Int.random(in: 1...3, using: &r)
+      let xs = (0..<(n * batch)).map { _ in Self.raw(x, &r) }
+      let (plain, observed) = Self.run(step, x: xs, outCount: n, batch: batch, scratch: 8)
+      if Set(observed).count > 2 { spread += 1 }
+      #expect(plain == observed, "trial \(trial): \(l.implementation) \(x) n=\(n) accum \(accum)")
+    }
+    #expect(spread > 450, "trials with more than two distinct outputs: \(spread)")
   }
 
   @Test func laneCastEqualsFixedCast() throws {

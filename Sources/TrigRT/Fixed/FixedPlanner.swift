@@ -435,16 +435,16 @@ enum FixedPlanner {
 
 extension FixedPlanner {
   /// After `foldEpilogues`: every high-half Dense whose result is only wrapped after the sum
-  /// (`DenseHigh16Plan.Simple16`: no epilogue stage left, the identity result conversion, W ≤ 16
+  /// (`Dense16Step`: no epilogue stage left, the identity result conversion, W ≤ 16
   /// signed or ≤ 15 unsigned) finishes on its 16-bit lanes; its tiles are put in natural lane
   /// order. Where such a Dense's result tensor is the session's own (`isArena`) and its only
   /// reader is another such Dense, the two pass it as Int16. Unobserved runs only: observed ones
   /// run the general kernels, which read and write Int64 raws throughout.
   static func chain16(_ steps: inout [Step], readers: [Int32: Int], isArena: (Int32) -> Bool, store: ConstantStore) {
-    var simple: [Int] = []
+    var chains: [Int: Dense16Step] = [:]
     for i in steps.indices {
-      guard case .denseFixed(var d) = steps[i], var f = d.fast, let hp = f.high16 else { continue }
-      var h = hp.pointee
+      guard case .denseFixed(let d) = steps[i], let f = d.fast, let hp = f.high16 else { continue }
+      let h = hp.pointee
       let relu: Bool, y: Int32
       if let e = d.epilogue {
         guard e.count == 0 else { continue }
@@ -459,7 +459,7 @@ extension FixedPlanner {
       guard w >= 1, f.accumSigned ? w <= 16 : w <= 15 else { continue }
       let bias = store.allocate(h.tiles * 16, of: Int16.self)
       for j in 0..<d.m { bias[j] = Int16(truncatingIfNeeded: f.bias[j]) }
-      // Interleaved → natural lane order, in place.
+      // Interleaved → natural lane order, in place (the interleaved tiles have no other user).
       for p in [h.high, h.low] {
         let q = UnsafeMutablePointer(mutating: p)
         for r in 0..<(h.tiles * d.k) {
@@ -467,30 +467,20 @@ extension FixedPlanner {
           for j in 0..<16 { q[r * 16 + j] = old[j] }
         }
       }
-      h.simple = DenseHigh16Plan.Simple16(bias: UnsafePointer(bias), shift: Int16(16 - w), mask: f.accumSigned ? -1 : Int16((1 << w) - 1),
-                                          signed: f.accumSigned, relu: relu, y: y)
-      f.high16 = UnsafePointer(store.box(h))
-      d.fast = f
+      chains[i] = Dense16Step(x: d.x, y: y, scratch: d.scratch, k: d.k, m: d.m, rowsPerSample: d.rowsPerSample, skip: d.epilogue?.skip ?? 0,
+                              tiles: h, bias: UnsafePointer(bias), shift: Int16(16 - w), mask: f.accumSigned ? -1 : Int16((1 << w) - 1),
+                              signed: f.accumSigned, relu: relu)
+    }
+    for i in chains.keys.sorted() {
+      guard let y = chains[i]?.y, readers[y] == 1, isArena(y),
+            let j = chains.keys.sorted().first(where: { $0 > i && chains[$0]?.x == y }) else { continue }
+      chains[i]?.outputInt16 = true
+      chains[j]?.inputInt16 = true
+    }
+    for (i, c) in chains {
+      guard case .denseFixed(var d) = steps[i] else { continue }
+      d.chain = store.box(c)
       steps[i] = .denseFixed(d)
-      simple.append(i)
-    }
-    func plan(_ i: Int) -> (DenseFixedStep, DenseHigh16Plan)? {
-      guard case .denseFixed(let d) = steps[i], let h = d.fast?.high16?.pointee, h.simple != nil else { return nil }
-      return (d, h)
-    }
-    func update(_ i: Int, _ change: (inout DenseHigh16Plan.Simple16) -> Void) {
-      guard case .denseFixed(var d) = steps[i], var f = d.fast, var h = f.high16?.pointee, var e = h.simple else { return }
-      change(&e)
-      h.simple = e
-      f.high16 = UnsafePointer(store.box(h))
-      d.fast = f
-      steps[i] = .denseFixed(d)
-    }
-    for i in simple {
-      guard let (_, h) = plan(i), let y = h.simple?.y, readers[y] == 1, isArena(y),
-            let j = simple.first(where: { $0 > i && plan($0)?.0.x == y }) else { continue }
-      update(i) { $0.outputInt16 = true }
-      update(j) { $0.inputInt16 = true }
     }
   }
 }

@@ -37,6 +37,8 @@ struct DenseFixedStep {
   var scratch: Int32 = -1
   /// Element-wise layers after this one folded into the fast path's epilogue (unobserved runs).
   var epilogue: DenseEpilogue? = nil
+  /// The high-half form with its epilogue on the 16-bit lanes (unobserved runs; `FixedPlanner.chain16`).
+  var chain: UnsafePointer<Dense16Step>? = nil
 }
 
 /// The element-wise layers that follow a fast Dense, applied to its result lanes before they
@@ -286,8 +288,12 @@ struct ProductRounding: Equatable {
 
 enum DenseFixedKernel {
   static func run<O: FixedObserver>(_ s: DenseFixedStep, _ slots: Slots, batch: Int, stats: UnsafeMutablePointer<LayerStats>?, _: O.Type) {
+    if !O.enabled, let c = s.chain {
+      runChain(c, slots, batch: batch)
+      return
+    }
     if !O.enabled, let f = s.fast, let h = f.high16 {
-      if let e = h.pointee.simple { runSimple16(s, h.pointee, e, slots, batch: batch) } else { runHigh16(s, f, h.pointee, slots, batch: batch) }
+      runHigh16(s, f, h.pointee, slots, batch: batch)
       return
     }
     if !O.enabled, let f = s.fast, let w16 = f.int16Weights {

@@ -25,34 +25,43 @@ struct DenseHigh16Plan {
   var tiles: Int
   /// Per tile: 1 = B only (every A is 0), 2 = A only (every B is 0), 3 = both.
   var kinds: UnsafePointer<UInt8>
-  /// Set by `FixedPlanner.chain16`: the whole epilogue on the 16-bit lanes (then the tiles are in
-  /// natural lane order: lane j is output j).
-  var simple: Simple16? = nil
 
-  /// Lane of output j within its tile (interleaved order, for the 32-bit epilogue).
+  /// Lane of output j within its tile: interleaved for the 32-bit epilogue (`Dense16Step`'s tiles
+  /// are in natural order, lane j = output j).
   @inline(__always) static func lane(_ j: Int) -> Int { j < 8 ? 2 * j : 2 * (j - 8) + 1 }
+}
 
-  /// The result of a Dense whose only conversions after the sum are wraps: with a wrapping
-  /// accum_t of W ≤ 16 bits and the identity result conversion (or a unit-scale bias merged into
-  /// it, `DenseFastPlan.bias`), res = wrap_W(Σ + bias), then max(·, 0) for a merged identity ReLU.
-  /// All of it holds mod 2^16, so it stays on the sixteen Int16 lanes of a tile: add, then sign
-  /// extension from bit W − 1 (a shift pair) or a mask, then the max. Where the result tensor's
-  /// only reader is another such Dense, it is stored as Int16 (`outputInt16`) in place of the
-  /// Int64 raws and that Dense reads it so (`inputInt16`): no widening, no narrowing.
-  struct Simple16 {
-    /// wrap bias per output, mod 2^16, [tiles · 16], zero padded.
-    var bias: UnsafePointer<Int16>
-    /// 16 − W: the sign-extending shift pair (signed).
-    var shift: Int16
-    /// 2^W − 1 (unsigned, W ≤ 15).
-    var mask: Int16
-    var signed: Bool
-    var relu: Bool
-    var inputInt16: Bool = false
-    var outputInt16: Bool = false
-    /// The slot the result goes to (the folded epilogue's, or the Dense's own).
-    var y: Int32
-  }
+/// A high-half Dense whose result is only wrapped after the sum, as `FixedPlanner.chain16` plans
+/// it for unobserved runs: with a wrapping accum_t of W ≤ 16 bits and the identity result
+/// conversion (or a unit-scale bias merged into it, `DenseFastPlan.bias`), res = wrap_W(Σ + bias),
+/// then max(·, 0) for a merged identity ReLU. All of it holds mod 2^16, so it stays on the
+/// sixteen Int16 lanes of a tile: add, then sign extension from bit W − 1 (a shift pair) or a
+/// mask, then the max. Where the result tensor's only reader is another such Dense, it is stored
+/// as Int16 (`outputInt16`) in place of the Int64 raws and that Dense reads it so (`inputInt16`):
+/// no widening, no narrowing. Boxed, with everything the kernel reads, so the executor passes
+/// one pointer instead of copying the step.
+struct Dense16Step {
+  var x: Int32
+  /// The slot the result goes to (the folded epilogue's, or the Dense's own).
+  var y: Int32
+  var scratch: Int32
+  var k: Int
+  var m: Int
+  var rowsPerSample: Int
+  /// Steps folded into this one (`DenseEpilogue.skip`), which an unobserved run skips.
+  var skip: Int
+  /// The tiles, in natural lane order.
+  var tiles: DenseHigh16Plan
+  /// wrap bias per output, mod 2^16, [tiles · 16], zero padded.
+  var bias: UnsafePointer<Int16>
+  /// 16 − W: the sign-extending shift pair (signed).
+  var shift: Int16
+  /// 2^W − 1 (unsigned, W ≤ 15).
+  var mask: Int16
+  var signed: Bool
+  var relu: Bool
+  var inputInt16: Bool = false
+  var outputInt16: Bool = false
 }
 
 /// How many tiles a block of the high-half kernel computes side by side.
@@ -99,19 +108,21 @@ extension DenseFixedKernel {
     UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Int16>.self)
   }
 
-  /// The chained form (`DenseHigh16Plan.Simple16`): blocks of up to four tiles, each tile's
+  /// The chained form (`Dense16Step`): blocks of up to four tiles, each tile's
   /// result finished on its lanes and stored as Int16 or Int64.
-  static func runSimple16(_ s: DenseFixedStep, _ h: DenseHigh16Plan, _ e: DenseHigh16Plan.Simple16, _ slots: Slots, batch: Int) {
-    let rows = batch &* s.rowsPerSample
-    let k = s.k, m = s.m, ts = k &* 16
-    let xs = slots[Int(s.scratch)].assumingMemoryBound(to: Int16.self)
+  @inline(never)
+  static func runChain(_ c: UnsafePointer<Dense16Step>, _ slots: Slots, batch: Int) {
+    let e = c.pointee, h = e.tiles
+    let rows = batch &* e.rowsPerSample
+    let k = e.k, m = e.m, ts = k &* 16
+    let xs = slots[Int(e.scratch)].assumingMemoryBound(to: Int16.self)
     let out = slots[Int(e.y)]
     for r in 0..<rows {
       let x: UnsafePointer<Int16>
       if e.inputInt16 {
-        x = UnsafePointer(slots[Int(s.x)].assumingMemoryBound(to: Int16.self) + r &* k)
+        x = UnsafePointer(slots[Int(e.x)].assumingMemoryBound(to: Int16.self) + r &* k)
       } else {
-        let xr = UnsafePointer(raws(slots, s.x)) + r &* k
+        let xr = UnsafePointer(raws(slots, e.x)) + r &* k
         for i in 0..<k { xs[i] = Int16(truncatingIfNeeded: xr[i]) }
         x = UnsafePointer(xs)
       }
@@ -162,7 +173,7 @@ extension DenseFixedKernel {
   /// N (1…4) tiles side by side, four inputs per iteration, then each tile finished and stored.
   @inline(__always)
   static func tiles16<P: High16Products, N: TileCount>(_ x: UnsafePointer<Int16>, _ k: Int, _ hi: UnsafePointer<Int16>, _ lo: UnsafePointer<Int16>,
-                                                       _ e: DenseHigh16Plan.Simple16, _ o: Out16, _ t: Int, _: P.Type, _: N.Type) {
+                                                       _ e: Dense16Step, _ o: Out16, _ t: Int, _: P.Type, _: N.Type) {
     let ts = k &* 16
     var a0 = SIMD16<Int16>(), a1 = SIMD16<Int16>(), a2 = SIMD16<Int16>(), a3 = SIMD16<Int16>()
     var i = 0
@@ -186,7 +197,7 @@ extension DenseFixedKernel {
 
   /// A tile's sums (mod 2^16) finished: + bias, wrapped to W bits, the ReLU; outputs m0…m0+15.
   @inline(__always)
-  static func store16(_ a: SIMD16<Int16>, _ e: DenseHigh16Plan.Simple16, _ o: Out16, _ m0: Int) {
+  static func store16(_ a: SIMD16<Int16>, _ e: Dense16Step, _ o: Out16, _ m0: Int) {
     var v = a &+ load16(e.bias + m0)
     if e.signed {
       let sh = SIMD16<Int16>(repeating: e.shift)

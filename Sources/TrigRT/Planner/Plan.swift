@@ -294,7 +294,7 @@ enum Planner {
         }
       }
       for at in steps.indices {
-        guard case .denseFixed(let d) = steps[at], let e = d.fast?.high16?.pointee.simple else { continue }
+        guard case .denseFixed(let d) = steps[at], let e = d.chain?.pointee else { continue }
         let io = [e.inputInt16 ? "Int16 input" : nil, e.outputInt16 ? "Int16 output" : nil].compactMap { $0 }
         infos[at].kind = infos[at].kind.replacing("16-bit mulhi fast path", with: (["16-bit mulhi fast path, 16-bit epilogue"] + io).joined(separator: ", "))
       }

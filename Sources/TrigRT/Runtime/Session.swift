@@ -499,6 +499,11 @@ enum Executor {
       defer { i &+= 1 }
       switch base[i] {
       case .denseFixed(let s):
+        if !O.enabled, let c = s.chain {
+          DenseFixedKernel.runChain(c, slots, batch: batch)
+          i &+= c.pointee.skip
+          continue
+        }
         DenseFixedKernel.run(s, slots, batch: batch, stats: stats, O.self)
         // Unobserved, a fast Dense with a folded epilogue has also computed the next layers.
         if !O.enabled, s.fast != nil, let e = s.epilogue { i &+= e.skip }

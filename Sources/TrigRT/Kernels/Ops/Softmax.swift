@@ -182,6 +182,10 @@ enum SoftmaxFixedKernel {
     guard let expAccum = s.expAccum, let invTable = s.invTable else { return }
     if !O.enabled, let l = s.lanes {
       let st = s.inner
+      if st == 1 && s.slice <= 8 {
+        small(s, l, expAccum, invTable, x, y)
+        return
+      }
       if s.impl == .stable {
         var mx = x[0]
         for j in 1..<s.slice where x[j &* st] > mx { mx = x[j &* st] }
@@ -215,6 +219,43 @@ enum SoftmaxFixedKernel {
     for j in 0..<s.slice {
       y[j &* st] = resultCast.toResult(wide: Int128(y[j &* st]) &* Int128(inv), &o)
     }
+  }
+
+  /// Stable / latency over one contiguous slice of at most eight values (a classifier's
+  /// outputs) on eight lanes: the normalisation, the table indices and the final products as
+  /// vectors, the lookups and hls4ml's reduce tree (split at the largest power of two below n,
+  /// recursively: `reduce`) written out per n.
+  @inline(__always)
+  static func small(_ s: SoftmaxFixedStep, _ l: UnsafePointer<SoftmaxLanes>, _ expAccum: UnsafePointer<Int64>, _ invTable: UnsafePointer<Int64>,
+                    _ x: UnsafePointer<Int64>, _ y: UnsafeMutablePointer<Int64>) {
+    let n = s.slice, last = n &- 1
+    // Lanes past the slice repeat its last value: valid table indices, never read back.
+    var v = SIMD8<Int64>(x[0], x[min(1, last)], x[min(2, last)], x[min(3, last)], x[min(4, last)], x[min(5, last)], x[min(6, last)], x[last])
+    if s.impl == .stable {
+      var mx = x[0]
+      for j in 1..<n where x[j] > mx { mx = x[j] }
+      v = l.pointee.norm.apply(SIMD8(repeating: mx) &- v)
+    }
+    let width = UInt64(s.indexWidth)
+    let mask = width >= 64 ? ~UInt64(0) : (UInt64(1) << width) &- 1
+    let idx = (SIMD8<UInt64>(truncatingIfNeeded: v) & SIMD8(repeating: mask)) &>> SIMD8(repeating: width &- UInt64(s.expBits))
+    @inline(__always) func at(_ j: Int) -> Int64 { expAccum[Int(truncatingIfNeeded: idx[j])] }
+    let e = SIMD8<Int64>(at(0), at(1), at(2), at(3), at(4), at(5), at(6), at(7))
+    @inline(__always) func add(_ a: Int64, _ b: Int64) -> Int64 { l.pointee.sum.apply(a &+ b) }
+    let sum: Int64
+    switch n {
+    case 1: sum = e[0]
+    case 2: sum = add(e[0], e[1])
+    case 3: sum = add(add(e[0], e[1]), e[2])
+    case 4: sum = add(add(e[0], e[1]), add(e[2], e[3]))
+    case 5: sum = add(add(add(e[0], e[1]), add(e[2], e[3])), e[4])
+    case 6: sum = add(add(add(e[0], e[1]), add(e[2], e[3])), add(e[4], e[5]))
+    case 7: sum = add(add(add(e[0], e[1]), add(e[2], e[3])), add(add(e[4], e[5]), e[6]))
+    default: sum = add(add(add(e[0], e[1]), add(e[2], e[3])), add(add(e[4], e[5]), add(e[6], e[7])))
+    }
+    let inv = invTable[SoftmaxTables.index(l.pointee.invInput.apply(sum), width: s.invWidth, bits: s.invBits)]
+    let r = l.pointee.result.apply(e &* SIMD8(repeating: inv))
+    for j in 0..<n { y[j] = r[j] }
   }
 
   @inline(__always)
