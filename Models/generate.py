@@ -404,12 +404,32 @@ def build_calo_pool_cnn():
     return model, sample_econ, rng
 
 
+def build_calo_avgpool_cnn():
+    """Calorimeter CNN with a padded average pool: 1x8x8 trigger-cell charges -> Conv 3x3 x4
+    ('same') relu -> AveragePool 3x3 stride 2, pads 1, count_include_pad 0 (windows of 4, 6 or 9
+    real cells) -> Flatten (4x4x4 = 64) -> Dense 3."""
+    rng = np.random.default_rng(20240108)
+    nodes, inits = [], []
+    x = conv_node(nodes, inits, "input", conv_glorot(rng, 4, 1, (3, 3)), small_bias(rng, 4), "conv1",
+                  pads=[1, 1, 1, 1], strides=[1, 1])
+    x = relu_node(nodes, x, "relu1")
+    nodes.append(helper.make_node("AveragePool", [x], ["/pool/AveragePool_output_0"], name="/pool/AveragePool",
+                                  ceil_mode=0, count_include_pad=0, kernel_shape=[3, 3], pads=[1, 1, 1, 1],
+                                  strides=[2, 2]))
+    x = flatten_node(nodes, "/pool/AveragePool_output_0")  # (4, 4, 4) -> 64
+    mm = dense_matmul_add(nodes, inits, x, glorot_uniform(rng, 64, 3), small_bias(rng, 3), "out")
+    graph = helper.make_graph(nodes, "calo_avgpool_cnn", [shaped_info("input", [1, 8, 8])], [tensor_info(mm, 3)], inits)
+    model = finish(graph, "Calorimeter CNN 1x8x8 -> conv 3x3 x4 -> average pool 3x3/2 (pads 1) -> 3, random Glorot "
+                          "weights (trigrt zoo)")
+    return model, sample_econ, rng
+
+
 # name -> builder returning (model, sampler(rng, n) -> float64 rows, the builder's generator).
 # The zoo's committed inputs are sampler(builder's generator, 1000) as float32; other tools
 # (firmware-sim) call the sampler with their own seeded generator for more rows.
 MODELS = {"deepcsv": build_deepcsv, "jet_tagger": build_jet_tagger, "tracknn": build_tracknn,
           "jet_image_cnn": build_jet_image_cnn, "conv1d_tracks": build_conv1d_tracks, "econ_encoder": build_econ_encoder,
-          "calo_pool_cnn": build_calo_pool_cnn}
+          "calo_pool_cnn": build_calo_pool_cnn, "calo_avgpool_cnn": build_calo_avgpool_cnn}
 
 
 def build(name: str):

@@ -51,11 +51,13 @@ ZOO = {
     "conv1d_tracks": "conv1d_tracks.onnx",
     "econ_encoder": "econ_encoder.onnx",
     "calo_pool_cnn": "calo_pool_cnn.onnx",
+    "calo_avgpool_cnn": "calo_avgpool_cnn.onnx",
 }
 # Models whose 10,000 float64 input rows are too large to commit (625 / 160 / 64 values per row:
 # 50 / 13 / 5 MB per config): their inputs are regenerated from the seed (fwsim.stress_inputs,
 # deterministic) and only their sha256 is committed, in <config>.timing.json ("inputs_sha256").
-INPUTS_REGENERATED = {"jet_image_cnn", "conv1d_tracks", "econ_encoder", "calo_pool_cnn", "jettag_cnn2d_float"}
+INPUTS_REGENERATED = {"jet_image_cnn", "conv1d_tracks", "econ_encoder", "calo_pool_cnn", "calo_avgpool_cnn",
+                      "jettag_cnn2d_float"}
 # Real models of ../shared/models (published by others, mostly without a licence: neither the
 # model nor its cleaned graph is committed). The cleaned graph is made from the shared file into
 # models/<model>.cleaned.onnx (git-ignored) and checked against the sha256 committed in
@@ -83,7 +85,11 @@ def shared_models_dir() -> str:
 
 
 def preprocessing(model: str) -> list[str]:
-    return SHARED_PREPROCESSING if model in SHARED else fwsim.PREPROCESSING
+    if model in SHARED:
+        return SHARED_PREPROCESSING
+    if fwsim.has_average_pool(onnx.load(os.path.join(fwsim.MODELS_DIR, ZOO[model]))):
+        return fwsim.PREPROCESSING + [fwsim.AVERAGE_POOL_STEP]
+    return fwsim.PREPROCESSING
 
 
 def shared_cleaned(model: str) -> str | None:

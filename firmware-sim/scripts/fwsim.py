@@ -82,19 +82,78 @@ PREPROCESSING = [
 ]
 
 
+# qonnx 1.0.0's ConvertToChannelsLast rewrites only Conv, MaxPool and BatchNormalization, so an
+# AveragePool stays channels-first between Transposes and hls4ml's parse_pool_layer raises
+# ("Please convert the model to channels-last format"), although the same handler builds a
+# Pooling2D with pool_op Average from a channels-last AveragePool. For models with an AveragePool
+# the preprocessing therefore adds one step: each 2-D AveragePool (ceil_mode 0, no dilations)
+# goes through qonnx's conversion as a MaxPool stand-in with the same kernel, strides and pads
+# (qonnx's MaxPool rule: the node moves into the channels-last domain and qonnx moves the
+# Transposes), then the node is made an AveragePool again (its count_include_pad restored) and
+# qonnx's own GiveUniqueNodeNames / GiveReadableTensorNames rename the graph. The result is the
+# graph qonnx would write if it treated AveragePool like MaxPool; everything else is unchanged.
+AVERAGE_POOL_STEP = ("fwsim.average_pool_as_channels_last: around the steps above, each AveragePool is a MaxPool "
+                     "stand-in (qonnx's channels-last MaxPool rule), then an AveragePool again, renamed by qonnx's "
+                     "GiveUniqueNodeNames + GiveReadableTensorNames")
+_AVG_MARK = "trigrt-fwsim:AveragePool"
+
+
+def has_average_pool(model: onnx.ModelProto) -> bool:
+    return any(n.op_type == "AveragePool" and n.domain in ("", "ai.onnx") for n in model.graph.node)
+
+
+def _average_pool_to_stand_in(model: onnx.ModelProto) -> onnx.ModelProto:
+    model = onnx.ModelProto.FromString(model.SerializeToString())
+    for n in model.graph.node:
+        if n.op_type != "AveragePool" or n.domain not in ("", "ai.onnx"):
+            continue
+        attrs = {a.name: onnx.helper.get_attribute_value(a) for a in n.attribute}
+        if attrs.get("ceil_mode", 0) != 0 or any(d != 1 for d in attrs.get("dilations", [])) or \
+                attrs.get("auto_pad", b"NOTSET") not in (b"NOTSET", "NOTSET") or len(attrs.get("kernel_shape", [])) != 2:
+            raise SystemExit(f"{n.name}: only 2-D AveragePool without ceil_mode, dilations or auto_pad is converted")
+        keep = [a for a in n.attribute if a.name != "count_include_pad"]
+        n.op_type = "MaxPool"
+        n.doc_string = f"{_AVG_MARK} count_include_pad={attrs.get('count_include_pad', 0)}"
+        del n.attribute[:]
+        n.attribute.extend(keep)
+    return model
+
+
+def _average_pool_restored(m):
+    from qonnx.transformation.general import GiveReadableTensorNames, GiveUniqueNodeNames
+
+    marked = 0
+    for n in m.model.graph.node:
+        if n.doc_string.startswith(_AVG_MARK):
+            assert n.op_type == "MaxPool", n
+            n.op_type = "AveragePool"
+            n.attribute.append(onnx.helper.make_attribute("count_include_pad", int(n.doc_string.rsplit("=", 1)[1])))
+            n.doc_string = ""
+            marked += 1
+    assert marked, "the AveragePool stand-ins were lost in qonnx's conversion"
+    m = m.transform(GiveUniqueNodeNames())
+    return m.transform(GiveReadableTensorNames())
+
+
 def clean_model(model: onnx.ModelProto) -> onnx.ModelProto:
-    """The preprocessing hls4ml 1.3.0's ONNX frontend expects (see PREPROCESSING)."""
+    """The preprocessing hls4ml 1.3.0's ONNX frontend expects (see PREPROCESSING; plus
+    AVERAGE_POOL_STEP for a model with an AveragePool)."""
     from qonnx.core.modelwrapper import ModelWrapper
     from qonnx.transformation.channels_last import ConvertToChannelsLastAndClean
     from qonnx.transformation.gemm_to_matmul import GemmToMatMul
     from qonnx.util.cleanup import cleanup_model
 
+    average = has_average_pool(model)
+    if average:
+        model = _average_pool_to_stand_in(model)
     with quiet():
         m = ModelWrapper(onnx.ModelProto.FromString(model.SerializeToString()))
         m = cleanup_model(m)
         m = m.transform(ConvertToChannelsLastAndClean())
         m = m.transform(GemmToMatMul())
         m = cleanup_model(m)
+        if average:
+            m = _average_pool_restored(m)
     return m.model
 
 

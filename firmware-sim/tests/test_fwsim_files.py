@@ -24,8 +24,8 @@ import yaml
 FWSIM = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REPO = os.path.dirname(FWSIM)
 ZOO = ["deepcsv", "jet_tagger", "tracknn", "jet_tagger_qonnx", "jet_image_cnn", "conv1d_tracks", "econ_encoder",
-       "calo_pool_cnn"]
-CNNS = ["jet_image_cnn", "conv1d_tracks", "econ_encoder", "calo_pool_cnn"]
+       "calo_pool_cnn", "calo_avgpool_cnn"]
+CNNS = ["jet_image_cnn", "conv1d_tracks", "econ_encoder", "calo_pool_cnn", "calo_avgpool_cnn"]
 # real models of ../shared/models: neither the model nor its cleaned graph is committed
 SHARED = ["jettag_cnn2d_float"]
 REGENERATED = CNNS + SHARED  # inputs not committed (csim_goldens.INPUTS_REGENERATED)
