@@ -26,7 +26,7 @@ BENCH_APT_PACKAGES := python3-dev valgrind
 VERSION := $(shell sed -n 's/^\#define TRIGRT_VERSION "\(.*\)"/\1/p' include/trigrt.h)
 MAJOR := $(firstword $(subst ., ,$(VERSION)))
 ABI := $(shell sed -n 's/^\#define TRIGRT_ABI_VERSION \([0-9]*\)/\1/p' include/trigrt.h)
-ZOO := deepcsv jet_tagger tracknn jet_image_cnn conv1d_tracks econ_encoder calo_pool_cnn
+ZOO := deepcsv jet_tagger tracknn jet_image_cnn conv1d_tracks econ_encoder calo_pool_cnn calo_avgpool_cnn
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all deps apt-deps py-deps build prefix demo test swift-test oracle-test consumer-test examples-test python-test docs-test firmware-test bench-cli-test python-overhead bench bench-cnn bench-micro bench-profile install clean \

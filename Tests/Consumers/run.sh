@@ -78,10 +78,11 @@ for f in decoder_resize_conv resize_nearest_default max_min_clipped_relu max_thr
          reduce_max_opset18 gather_const_indices gather_embedding cast_uint8_bool shape_flatten_view conv2d_stride4_asym_pads; do
   onnx+=("$root/Tests/Fixtures/ops/$f.onnx")
 done
-# fixed mode: the folded Dense epilogues, the 16/32-bit paths, every softmax, convolutions, global pooling, QONNX
+# fixed mode: the folded Dense epilogues, the 16/32-bit paths, every softmax, convolutions, global and padded average pooling, QONNX
 fw=$root/firmware-sim
 for mc in jet_tagger/default jet_tagger/mixed jet_tagger/narrow jet_tagger/argmax deepcsv/mixed tracknn/narrow \
-          jet_tagger_qonnx/model jet_image_cnn/default conv1d_tracks/narrow econ_encoder/narrow calo_pool_cnn/narrow; do
+          jet_tagger_qonnx/model jet_image_cnn/default conv1d_tracks/narrow econ_encoder/narrow calo_pool_cnn/narrow \
+          calo_avgpool_cnn/default calo_avgpool_cnn/narrow; do
   onnx+=("$fw/models/${mc%/*}.cleaned.onnx::$fw/configs/$mc.yml")
 done
 run "$work/alloc_check" "${onnx[@]}"

@@ -128,6 +128,69 @@ import TrigRTTools
     #expect(!(m.layers.first { $0.name == "GlobalAveragePool_0" }?.notes ?? []).contains { $0.hasPrefix("trap:") })
   }
 
+  /// A channels-last AveragePool [H, W, C] (the node hls4ml's parse_pool_layer turns into
+  /// Pooling2D, pool_op Average) with `pads`, `ceil_mode`, `count_include_pad` as given.
+  func averagePool(input: [Int64], kernel: [Int64], strides: [Int64], pads: [Int64], output: [Int64],
+                   extra: [(String, ONNX.Attr)] = []) -> [UInt8] {
+    let attrs = [ONNX.attribute("kernel_shape", .ints(kernel)), ONNX.attribute("strides", .ints(strides)),
+                 ONNX.attribute("pads", .ints(pads))] + extra.map { ONNX.attribute($0.0, $0.1) }
+    let g = ONNX.graph(nodes: [ONNX.node("AveragePool", ["global_in"], ["global_out"], name: "AveragePool_0",
+                                         domain: HLSModel.channelsLastDomain, attributes: attrs)],
+                       inputs: [ONNX.value("global_in", sample: input)], outputs: [ONNX.value("global_out", sample: output)])
+    return ONNX.model(g, extraOpsets: [(HLSModel.channelsLastDomain, 1)])
+  }
+
+  /// `pooling2d_cl`, Average, count_pad false: each window's accum_t sum (padding cells add 0)
+  /// divided by its real cells, truncated toward zero at accum_t's LSB; outputs in (oh, ow, f)
+  /// order. A wrapping accum_t that keeps data_T's bits (the summed-once path) and a saturating
+  /// one (per-add conversions) must give the same here (no overflow).
+  @Test(arguments: ["ap_fixed<16,6>", "ap_fixed<18,8,AP_RND,AP_SAT>"])
+  func paddedAveragePoolDividesByTheRealCells(_ accum: String) throws {
+    // 3×3×2 input, 2×2 windows, stride 2, pads 1 on every side → 2×2×2; real cells 1, 2, 2, 4.
+    let bytes = averagePool(input: [3, 3, 2], kernel: [2, 2], strides: [2, 2], pads: [1, 1, 1, 1], output: [2, 2, 2],
+                            extra: [("count_include_pad", .int(0))])
+    let m = try load(bytes: bytes, config: Self.model + "LayerName:\n  AveragePool_0:\n    Precision: {accum: '\(accum)'}\n")
+    #expect(m.layers.map(\.opTypes) == [["Pooling2D"]])
+    let c0: [Double] = [5, -3, -4, 7, 1, 2, -6, 3, 4]        // channel 0, [h][w]
+    let c1: [Double] = [-9, 8, 8, 1, 0, 0, 0, 0, 1]          // channel 1
+    let x = (0..<9).flatMap { [c0[$0], c1[$0]] }.map { $0 / 1024 }   // channels-last, LSBs of ap_fixed<16,6>
+    // windows: (0,0) = {x00}, (0,1) = {x01, x02}, (1,0) = {x10, x20}, (1,1) = {x11, x12, x21, x22}
+    // c0: 5/1, −7/2 → −3 (toward zero), 1/2 → 0, 10/4 → 2;  c1: −9, 16/2 = 8, 1/2 → 0, 1/4 → 0
+    let want: [Double] = [5, -9, -3, 8, 0, 0, 2, 0].map { $0 / 1024 }
+    #expect(try row(m, x) == want)
+  }
+
+  /// What hls4ml's ONNX frontend cannot express (or no golden shows) is refused at load time
+  /// (a window of padding only by the float lowering, before fixed mode reads the node).
+  @Test(arguments: [("ceil_mode", "ceil_mode 1"), ("count_include_pad", "count_include_pad 1"), ("1-D", "1-D average pooling"),
+                    ("only-padding", "not smaller than the kernel")])
+  func unsupportedAveragePoolsAreRefused(_ c: (String, String)) {
+    let bytes: [UInt8]
+    switch c.0 {
+    case "ceil_mode":
+      bytes = averagePool(input: [4, 4, 1], kernel: [2, 2], strides: [2, 2], pads: [0, 0, 0, 0], output: [2, 2, 1],
+                          extra: [("ceil_mode", .int(1))])
+    case "count_include_pad":
+      bytes = averagePool(input: [4, 4, 1], kernel: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], output: [2, 2, 1],
+                          extra: [("count_include_pad", .int(1))])
+    case "1-D":
+      bytes = averagePool(input: [4, 2], kernel: [2], strides: [2], pads: [0, 0], output: [2, 2])
+    default:
+      bytes = averagePool(input: [2, 2, 1], kernel: [2, 2], strides: [2, 2], pads: [0, 0, 2, 2], output: [2, 2, 1])
+    }
+    #expect {
+      _ = try load(bytes: bytes, config: Self.model)
+    } throws: { e in (e as? TrigRTError)?.code == .unsupported && (e as? TrigRTError)?.message.contains(c.1) == true }
+  }
+
+  /// count_include_pad 1 without padding changes nothing: accepted.
+  @Test func countIncludePadWithoutPaddingIsAccepted() throws {
+    let bytes = averagePool(input: [2, 2, 1], kernel: [2, 2], strides: [2, 2], pads: [0, 0, 0, 0], output: [1, 1, 1],
+                            extra: [("count_include_pad", .int(1))])
+    let m = try load(bytes: bytes, config: Self.model)
+    #expect(try row(m, [-1, -2, -3, 1].map { $0 / 1024 }) == [-1 / 1024.0])   // −5/4 → −1
+  }
+
   /// The channels-first export: trigrt does not reproduce qonnx's channels-last conversion.
   @Test func theRawExportIsRefused() {
     #expect {

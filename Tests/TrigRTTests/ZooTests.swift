@@ -16,7 +16,8 @@ import TrigRTTools
     }
   }
 
-  static let zoo = ["deepcsv", "jet_tagger", "tracknn", "jet_image_cnn", "conv1d_tracks", "econ_encoder", "calo_pool_cnn"]
+  static let zoo = ["deepcsv", "jet_tagger", "tracknn", "jet_image_cnn", "conv1d_tracks", "econ_encoder", "calo_pool_cnn",
+                     "calo_avgpool_cnn"]
 
   @Test(arguments: zoo)
   func zooMatchesONNXRuntime(_ name: String) throws {
@@ -34,7 +35,7 @@ import TrigRTTools
   /// The CNNs as hls4ml receives them (qonnx's channels-last graph, firmware-sim/models: Conv and
   /// MaxPool in the `qonnx.custom_op.channels_last` domain, Transposes, permuted Dense rows) in
   /// float mode: the same outputs as ONNX Runtime on the original channels-first export.
-  @Test(arguments: ["jet_image_cnn", "conv1d_tracks", "econ_encoder", "calo_pool_cnn"])
+  @Test(arguments: ["jet_image_cnn", "conv1d_tracks", "econ_encoder", "calo_pool_cnn", "calo_avgpool_cnn"])
   func channelsLastCleanedCNNsMatchONNXRuntime(_ name: String) throws {
     let model = try Model.load(path: Paths.root + "/firmware-sim/models/\(name).cleaned.onnx")
     let x = try NPYArray.read(Paths.models("\(name).inputs.npy"))

@@ -174,7 +174,7 @@ enum FixedPlanner {
     case .copy: info.kind = "im2col (\(w.outCount) values)"
     case .cast: info.kind = "transpose"
     case .max: info.kind = "max pool \(w.window) → 1"
-    case .average: info.kind = "average pool \(w.window) → 1"
+    case .average: info.kind = w.divisors == nil ? "average pool \(w.window) → 1" : "average pool \(w.window) → 1 (÷ real cells)"
     }
     info.exactFractionalBits = inF.fractionalBits
     // hls4ml's pad_val<data_T, Max>: only the top bit of data_T set.
@@ -186,6 +186,12 @@ enum FixedPlanner {
     if w.mode == .average, let a = WindowFixedStep.averaging(input: inF, accum: accum, store: store) {
       (s.sumCast, s.accumShift, s.dataShift) = a
       s.wrapOnce(input: inF, accum: accum)
+      // (HLSGraph gives one divisor per output, each ≥ 1: pads smaller than the kernel)
+      if let d = w.divisors, d.count == w.outCount, d.allSatisfy({ $0 >= 1 }) {
+        let p = store.allocate(d.count, of: Int32.self)
+        for (i, v) in d.enumerated() { p[i] = v }
+        s.divisors = UnsafePointer(p)
+      }
     }
     return s
   }

@@ -6,6 +6,11 @@
 ///   kernel is 1 wide), weights (F, kh, kw, C) stored as hls4ml holds them, (kh, kw, c) rows ×
 ///   F columns; the config entry of `Conv_k` applies (hls4ml copies it to the new name);
 /// - `MaxPool_k` → Pooling2D / Pooling1D (pool_op Max), name kept;
+/// - `AveragePool_k` (2-D) → Pooling2D (pool_op Average), name kept: `parse_pool_layer` builds it
+///   from a channels-last AveragePool as from a MaxPool (qonnx 1.0.0 itself leaves AveragePool
+///   channels-first; firmware-sim's preprocessing moves it through qonnx's MaxPool rule).
+///   `count_pad` is never set by the ONNX frontend, so every window divides by its real
+///   (non-padding) cells — ONNX's count_include_pad = 0;
 /// - `Transpose_k` → Transpose (result = the input's type, as hls4ml's `Transpose.initialize`;
 ///   `nnet::transpose` maps every output index to its input index through `perm_strides`, a
 ///   plain permutation of the per-sample axes), removed when it reads the model input and moves
@@ -15,8 +20,8 @@
 ///   n_filt = C: scale[i mod C], bias[i mod C].
 ///
 /// Out of scope and refused: `auto` (unspecified) types on these layers (hls4ml's
-/// `infer_precision_types` for convolutions is not reproduced), average pooling, padded max
-/// pooling, dilations,
+/// `infer_precision_types` for convolutions is not reproduced), 1-D average pooling,
+/// count_include_pad = 1 with padding, auto_pad, padded max pooling, dilations,
 /// grouped convolutions, ceil_mode, weights that are not plain initialisers (QONNX Quant on a
 /// convolution weight), channels-first (non-converted) Conv / pooling.
 struct ConvGeometry {
@@ -50,6 +55,21 @@ struct ConvGeometry {
             for c in 0..<channels { r.append(source(oh, ow, kh, kw, c)) }
           }
         }
+      }
+    }
+    return r
+  }
+
+  /// `pooling2d_cl`'s divisor per output (oh, ow, f) with count_pad false: the window's real
+  /// (non-padding) cells, `overlap_pixel`.
+  func poolDivisors() -> [Int32] {
+    var r: [Int32] = []
+    r.reserveCapacity(pixels * channels)
+    for oh in 0..<outH {
+      for ow in 0..<outW {
+        var n: Int32 = 0
+        for kh in 0..<kH { for kw in 0..<kW where source(oh, ow, kh, kw, 0) >= 0 { n += 1 } }
+        for _ in 0..<channels { r.append(n) }
       }
     }
     return r
@@ -117,9 +137,6 @@ extension HLSModel {
     guard n.domain == HLSModel.channelsLastDomain else {
       throw fail("RuntimeError: Please convert the model to channels-last format with qonnx-to-channels-last (\(name))")
     }
-    guard n.opType != "AveragePool" else {
-      throw out("average pooling is not implemented in trigrt's fixed mode (hls4ml's nnet::pooling with pool_op Average)")
-    }
     let shape = inVar.shape
     guard shape.count == 2 || shape.count == 3 else { throw out("input shape \(shape): 1-D or 2-D channels-last only") }
     let rank = shape.count - 1
@@ -149,7 +166,24 @@ extension HLSModel {
     guard geo.outH > 0, geo.outW > 0 else { throw out("the window is larger than the padded input \(shape)") }
 
     let l: HLayer
-    if n.opType == "MaxPool" {
+    if n.opType == "AveragePool" {
+      // parse_pool_layer reads ceil_mode, count_include_pad and auto_pad not at all: refused
+      // where the firmware would then differ from the ONNX model.
+      if case .int(let c)? = n.attributes["ceil_mode"], c != 0 { throw out("ceil_mode 1 is not supported (hls4ml's output size rounds down)") }
+      if case .string(let v)? = n.attributes["auto_pad"], v != "NOTSET" {
+        throw out("auto_pad \(v) is not supported (hls4ml reads only explicit pads)")
+      }
+      if case .int(let c)? = n.attributes["count_include_pad"], c != 0, pads.contains(where: { $0 != 0 }) {
+        throw out("count_include_pad 1 with pads \(pads) is not supported (hls4ml's ONNX frontend never sets count_pad: the firmware divides by the real cells of each window)")
+      }
+      // 1-D: parse_pool_layer takes n_filt and n_in from axes 1 and 2 of the channels-last
+      // [N, W, C] input, i.e. swapped; no golden set shows what the firmware then computes.
+      guard rank == 2 else { throw out("1-D average pooling is not supported (no golden set; hls4ml's parse_pool_layer reads a channels-last [W, C] input's n_filt from W)") }
+      l = try make(.pooling2d, name, inputs: [x], outputs: n.outputs) {
+        $0.conv = geo
+        $0.attrs["pool_op"] = .str("Average")
+      }
+    } else if n.opType == "MaxPool" {
       if case .int(let c)? = n.attributes["ceil_mode"], c != 0 { throw out("ceil_mode 1 is not supported") }
       // hls4ml fills padding cells with pad_val (data_T with only its top bit set: for an
       // unsigned type a large positive value); no golden set exercises it, so it is refused.

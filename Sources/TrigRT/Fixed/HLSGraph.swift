@@ -1300,10 +1300,28 @@ enum HLSGraphBuilder {
         h.op = .dense(spec, weights: w.data.data, bias: b.data.data)
         h.constants["implementation"] = "linebuffer"
       case .pooling1d, .pooling2d:
-        guard let geo = l.conv, l.attrs["pool_op"]?.string == "Max" else { throw no(l, "only max pooling has a trigrt kernel") }
-        h.resolved["accum"] = try format(l.types["accum_t"]!.precision, l, "accum type")
+        guard let geo = l.conv else { throw no(l, "no geometry") }
+        let accum = try format(l.types["accum_t"]!.precision, l, "accum type")
+        h.resolved["accum"] = accum
         let idx = geo.poolWindows()
-        h.op = .window(WindowSpec(mode: .max, window: geo.kH * geo.kW, outCount: geo.pixels * geo.channels, indices: idx))
+        switch l.attrs["pool_op"]?.string {
+        case "Max":
+          h.op = .window(WindowSpec(mode: .max, window: geo.kH * geo.kW, outCount: geo.pixels * geo.channels, indices: idx))
+        case "Average" where l.cls == .pooling2d:
+          // pooling2d_cl, Average: accum_t y = 0; y += x over the window (padding cells add 0),
+          // y /= the window's real cells (count_pad false), then res_T.
+          let inF = g.formats[root(ins[0])]!
+          if WindowFixedStep.averaging(input: inF, accum: accum, store: ConstantStore()) == nil {
+            throw no(l, "the exact sum of \(accum) and \(inF) is wider than 62 bits")
+          }
+          let div = geo.poolDivisors()
+          // (a window of padding only would divide by 0 in the firmware)
+          guard !div.contains(0) else { throw no(l, "a window holds only padding cells (pads \(geo.padTop), \(geo.padLeft), \(geo.padBottom), \(geo.padRight) for kernel \(geo.kH)×\(geo.kW))") }
+          h.op = .window(WindowSpec(mode: .average, window: geo.kH * geo.kW, outCount: geo.pixels * geo.channels, indices: idx,
+                                    divisors: div.allSatisfy({ Int($0) == geo.kH * geo.kW }) ? nil : div))
+        default:
+          throw no(l, "pool_op \(l.attrs["pool_op"]?.string ?? "?") has no trigrt kernel here (max pooling, 2-D average pooling)")
+        }
         h.constants["implementation"] = "linebuffer"
       case .globalPooling1d, .globalPooling2d:
         // global_pooling{1,2}d_cl: output f pools data[i·n_filt + f], i < n_in (channels-last

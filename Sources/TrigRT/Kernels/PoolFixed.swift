@@ -12,9 +12,11 @@
 /// - `max`: `y = x[0]; y = x[k] > y ? x[k] : y` in data_T (padding holds data_T with only its
 ///   top bit set, hls4ml's `pad_val`: the most negative value of a signed type, 2^(W−1) LSBs of
 ///   an unsigned one), then converted into accum_t, then into res_T;
-/// - `average` (global average pooling, `nnet::avg`): `accum_t y = 0; y += x[k]` (each exact sum
-///   converted into accum_t), then `y /= window` (ap_fixed ÷ unsigned: the raw integer quotient,
-///   truncated toward zero, at accum_t's LSB), then converted into res_T.
+/// - `average` (global and 2-D average pooling, `nnet::avg`): `accum_t y = 0; y += x[k]` (each
+///   exact sum converted into accum_t; a padding cell adds 0, which changes nothing), then
+///   `y /= n` (ap_fixed ÷ unsigned: the raw integer quotient, truncated toward zero, at accum_t's
+///   LSB) with n = `divisors[i]` (the window's real cells, `pooling2d_cl`'s `overlap_pixel`) or
+///   `window` when there is no padding, then converted into res_T.
 import FixedPoint
 
 struct WindowFixedStep {
@@ -34,6 +36,8 @@ struct WindowFixedStep {
   var sumCast: UnsafePointer<FixedCast>? = nil
   var accumShift: Int64 = 0
   var dataShift: Int64 = 0
+  /// `average`: the divisor of output i (padded pooling), or nil: every output divides by `window`.
+  var divisors: UnsafePointer<Int32>? = nil
   /// `cast`: the conversion changes no raw (same fractional bits, no overflow possible): a copy.
   var identityCast: Bool {
     let c = toResult.pointee
@@ -72,6 +76,8 @@ struct WindowSpec {
   var window: Int
   var outCount: Int
   var indices: [Int32]
+  /// `average` only: per output, the divisor (nil: `window` for every output).
+  var divisors: [Int32]? = nil
 }
 
 enum WindowFixedKernel {
@@ -138,7 +144,7 @@ enum WindowFixedKernel {
           }
           k &+= s.window
           a = s.wrapSigned ? (a &<< up) &>> up : a & mask
-          yr[i] = s.toResult.pointee.toResult(a / d, &o)
+          yr[i] = s.toResult.pointee.toResult(a / (s.divisors.map { Int64($0[i]) } ?? d), &o)
         }
       case .average:
         guard let sc = s.sumCast else { return }   // set for every average step (HLSGraph refuses otherwise)
@@ -152,7 +158,7 @@ enum WindowFixedKernel {
             a = sc.pointee.toAccum((a &<< s.accumShift) &+ (v &<< s.dataShift), &o)
           }
           k &+= s.window
-          yr[i] = s.toResult.pointee.toResult(a / d, &o)
+          yr[i] = s.toResult.pointee.toResult(a / (s.divisors.map { Int64($0[i]) } ?? d), &o)
         }
       }
     }

@@ -1,14 +1,16 @@
 /// qonnx's channels-last ops (domain `qonnx.custom_op.channels_last`), which
 /// `ConvertToChannelsLastAndClean` writes into the graph it hands hls4ml: `Conv`, `MaxPool` and
 /// `BatchNormalization` with a channels-last input [N, (H,) W, C] (and a Conv weight stored
-/// [F, (kH,) kW, C]), same attributes as the ONNX op. In float mode each runs as Transpose to channels-first → the ONNX
+/// [F, (kH,) kW, C]), same attributes as the ONNX op; and `AveragePool`, which qonnx 1.0.0 does
+/// not convert but hls4ml's ONNX frontend reads in that domain (firmware-sim's preprocessing
+/// moves it through qonnx's MaxPool rule, HLS4ML-FRONTEND.md §9a). In float mode each runs as Transpose to channels-first → the ONNX
 /// op → Transpose back (the weight is transposed into ONNX's layout at load), so trigrt runs the
 /// cleaned model and computes what the original export computes. Fixed mode reads these nodes in
 /// Fixed/HLSConv.swift.
 enum ChannelsLast {
   static func lower(_ node: Node, _ ctx: inout LoweringContext) throws(TrigRTError) {
-    guard ["Conv", "MaxPool", "BatchNormalization"].contains(node.opType) else {
-      throw ctx.fail(.unsupported, node, "the channels-last \(node.opType) of qonnx is not supported (Conv, MaxPool and BatchNormalization are)")
+    guard ["Conv", "MaxPool", "AveragePool", "BatchNormalization"].contains(node.opType) else {
+      throw ctx.fail(.unsupported, node, "the channels-last \(node.opType) of qonnx is not supported (Conv, MaxPool, AveragePool and BatchNormalization are)")
     }
     guard node.outputs.count == 1, !node.outputs[0].isEmpty else { throw ctx.fail(.malformed, node, "needs one output") }
     let x = try ctx.batchedInput(node, 0, "X")
@@ -41,6 +43,7 @@ enum ChannelsLast {
     switch node.opType {
     case "Conv": try Conv.lower(op, &ctx)
     case "MaxPool": try MaxPool.lower(op, &ctx)
+    case "AveragePool": try AveragePool.lower(op, &ctx)
     default: try BatchNormalization.lower(op, &ctx)
     }
     try Transpose.lower(toLast, &ctx)
