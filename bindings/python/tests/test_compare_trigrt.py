@@ -153,8 +153,8 @@ def test_real_qonnx_models_are_classified():
 
 def test_discover_sets():
     sets = ct.discover_sets(ct.FWSIM)
-    # 13 dense-net sets, 8 zoo CNN sets and 2 of the real jet-image CNN of ../shared/models
-    assert len(sets) == 23
+    # 13 dense-net sets, 10 zoo CNN sets and 2 of the real jet-image CNN of ../shared/models
+    assert len(sets) == 25
     assert all(os.path.exists(s[k]) for s in sets for k in ("outputs", "config_path", "timing"))
     # the cleaned graph of a shared real model is not committed (compare_trigrt.py makes it)
     shared = {s["model"] for s in sets if not os.path.exists(s["onnx"])}
@@ -236,7 +236,7 @@ def test_real_golden_sets_never_mismatch(tmp_path):
     r = run_script("--rows", "200", "--no-timing", "--json", str(out), "--shared-models", SHARED)
     res = json.load(open(out))
     sets, qonnx = res["golden_sets"], res["qonnx"]
-    assert len(sets) == 23 and qonnx[0]["name"] == "jet_tagger_qonnx"
+    assert len(sets) == 25 and qonnx[0]["name"] == "jet_tagger_qonnx"
     for s in sets:
         if s["status"] == "skipped":  # a shared real model without ../shared/models
             assert s["model"] == "jettag_cnn2d_float" and not os.path.isdir(SHARED)
