@@ -20,8 +20,9 @@ enum Paths {
 
 /// Runs every row of `x` through `model` in calls of `batch` rows; returns the outputs (first
 /// output only) in float and f64 runs (f64 NaN when `f64` is false).
-func runAll(_ model: Model, _ x: NPYArray, batch: Int, f64: Bool = true) throws -> (f32: [Float], f64: [Double]) {
+func runAll(_ model: Model, _ x: NPYArray, batch: Int, f64: Bool = true, reporting: Bool = false) throws -> (f32: [Float], f64: [Double]) {
   let session = try Session.make(model: model, maxBatch: batch)
+  session.reporting = reporting
   let nin = model.inputs[0].count, nout = model.outputs[0].count
   let rows = x.shape[0]
   var out32 = [Float](repeating: 0, count: rows * nout)

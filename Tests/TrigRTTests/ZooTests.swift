@@ -87,7 +87,8 @@ import TrigRTTools
 
   /// Fixed mode: `run` (float inputs, quantized eight at a time) gives exactly what `run_f64`
   /// (the scalar quantizer, bit-exact with hls4ml in the firmware-sim comparison) gives for the
-  /// same float32 inputs, rounded to float, on every golden set of firmware-sim.
+  /// same float32 inputs, rounded to float, on every golden set of firmware-sim; and a reporting
+  /// session (the general kernels) gives what the plain one does.
   @Test(arguments: fixedSets)
   func fixedFloatRunEqualsF64Run(_ set: String) throws {
     let parts = set.split(separator: "/").map(String.init)
@@ -112,12 +113,21 @@ import TrigRTTools
     if let n = Self.debugFixedRows[parts[0]] { rows = min(rows, n) }
     #endif
     let sub = NPYArray(shape: [rows] + x.shape.dropFirst(), values: Array(x.values[0..<(rows * model.inputs[0].count)]), descr: x.descr)
+    var fast: [Float] = []
     for batch in [1, 64] {
       let (f32, f64) = try runAll(model, sub, batch: batch)
       let bad = zip(f32, f64).filter { $0.0 != Float($0.1) }.count
       #expect(bad == 0, "\(set) batch \(batch): \(bad) of \(f32.count) outputs differ")
+      fast = f32
     }
     #expect(x.shape[0] >= rows)
+    // The plan's fast forms (folded epilogues, Int16 chains, FastStep dispatch) against the
+    // general kernels, which a reporting session runs (every conversion observed).
+    let observedRows = min(rows, 64)
+    let head = NPYArray(shape: [observedRows] + x.shape.dropFirst(), values: Array(x.values[0..<(observedRows * model.inputs[0].count)]), descr: x.descr)
+    let (observed, _) = try runAll(model, head, batch: 64, f64: false, reporting: true)
+    let differ = zip(observed, fast.prefix(observed.count)).filter { $0.0 != $0.1 }.count
+    #expect(differ == 0, "\(set): \(differ) of \(observed.count) outputs of the reporting run differ from the plain run")
   }
 
   /// Float ONNX models (ONNX Runtime goldens) and QONNX models in float mode (qonnx

@@ -73,8 +73,33 @@ public struct TensorInfo: Sendable {
   public var count: Int { shape.reduce(1, *) }
 }
 
+/// Per step, what an unobserved run dispatches on before the step itself: the kernels whose
+/// whole state is one boxed pointer, so the executor does not copy the (up to 256-byte) step
+/// out of its enum first. Built with the plan; observed runs ignore it.
+struct FastStep {
+  enum Kind: UInt8 { case step, chain, softmax }
+  var kind: Kind
+  /// Steps after this one that the fast form has also computed (a chain's folded layers).
+  var skip: Int
+  var p: UnsafeRawPointer?
+
+  static func make(_ s: Step, _ store: ConstantStore) -> FastStep {
+    switch s {
+    case .denseFixed(let d):
+      if let c = d.chain { return FastStep(kind: .chain, skip: c.pointee.skip, p: UnsafeRawPointer(c)) }
+    case .softmaxFixed(let sm):
+      if SoftmaxFixedKernel.takesSmall(sm) { return FastStep(kind: .softmax, skip: 0, p: UnsafeRawPointer(store.box(sm))) }
+    default:
+      break
+    }
+    return FastStep(kind: .step, skip: 0, p: nil)
+  }
+}
+
 final class Plan: @unchecked Sendable {
   let steps: UnsafeMutableBufferPointer<Step>
+  /// One per step (see FastStep).
+  let fast: UnsafeMutableBufferPointer<FastStep>
   let bindings: [SlotBinding]
   let inputSlots: [Int32]
   let outputSlots: [Int32]
@@ -139,6 +164,9 @@ final class Plan: @unchecked Sendable {
     let buf = UnsafeMutableBufferPointer<Step>.allocate(capacity: max(steps.count, 1))
     _ = buf.initialize(from: steps)
     self.steps = UnsafeMutableBufferPointer(rebasing: buf[0..<steps.count])
+    let fb = UnsafeMutableBufferPointer<FastStep>.allocate(capacity: max(steps.count, 1))
+    for (i, st) in steps.enumerated() { (fb.baseAddress! + i).initialize(to: FastStep.make(st, store)) }
+    self.fast = UnsafeMutableBufferPointer(rebasing: fb[0..<steps.count])
     self.bindings = bindings
     self.inputSlots = inputSlots
     self.outputSlots = outputSlots
@@ -170,6 +198,7 @@ final class Plan: @unchecked Sendable {
   deinit {
     steps.baseAddress?.deinitialize(count: steps.count)
     steps.baseAddress?.deallocate()
+    fast.baseAddress?.deallocate()
     inputPorts.baseAddress?.deallocate()
     outputPorts.baseAddress?.deallocate()
   }

@@ -39,6 +39,7 @@ public struct SessionHeader {
 /// What the run path reads of a plan, with the plan's member names.
 struct RunTables {
   let steps: UnsafeMutableBufferPointer<Step>
+  let fast: UnsafePointer<FastStep>?
   let inputPorts: UnsafeMutableBufferPointer<Plan.Port>
   let outputPorts: UnsafeMutableBufferPointer<Plan.Port>
   let quantizers: UnsafePointer<InputQuantizer>?
@@ -46,6 +47,7 @@ struct RunTables {
 
   init(_ p: Plan) {
     steps = p.steps
+    fast = UnsafePointer(p.fast.baseAddress)
     inputPorts = p.inputPorts
     outputPorts = p.outputPorts
     quantizers = p.quantizers
@@ -263,7 +265,7 @@ public final class Session: ManagedBuffer<SessionHeader, UInt8> {
     if hp.pointee.reporting {
       Executor.executeObserved(plan.steps, UnsafePointer(hp.pointee.slots), batch: batch, stats: hp.pointee.stats)
     } else {
-      Executor.execute(plan.steps, UnsafePointer(hp.pointee.slots), batch: batch)
+      Executor.execute(plan.steps, UnsafePointer(hp.pointee.slots), batch: batch, fast: plan.fast)
     }
   }
 
@@ -474,8 +476,9 @@ public final class Session: ManagedBuffer<SessionHeader, UInt8> {
 
 enum Executor {
   @inline(never)
-  static func execute(_ steps: UnsafeMutableBufferPointer<Step>, _ slots: Slots, batch: Int) {
-    run(steps, slots, batch: batch, stats: nil, NoObserver.self)
+  /// Unobserved. `fast` (the plan's FastStep per step), when given, is dispatched on first.
+  static func execute(_ steps: UnsafeMutableBufferPointer<Step>, _ slots: Slots, batch: Int, fast: UnsafePointer<FastStep>? = nil) {
+    run(steps, slots, batch: batch, stats: nil, NoObserver.self, fast: fast)
   }
 
   /// One step, observed (for traces).
@@ -492,11 +495,25 @@ enum Executor {
 
   @inline(__always)
   static func run<O: FixedObserver>(_ steps: UnsafeMutableBufferPointer<Step>, _ slots: Slots, batch: Int,
-                                    stats: UnsafeMutablePointer<LayerStats>?, _ o: O.Type) {
+                                    stats: UnsafeMutablePointer<LayerStats>?, _ o: O.Type, fast: UnsafePointer<FastStep>? = nil) {
     guard let base = steps.baseAddress else { return }
     var i = 0
     while i < steps.count {
       defer { i &+= 1 }
+      if !O.enabled, let fs = fast {
+        let f = fs + i
+        switch f.pointee.kind {
+        case .chain:
+          DenseFixedKernel.runChain(f.pointee.p.unsafelyUnwrapped.assumingMemoryBound(to: Dense16Step.self), slots, batch: batch)
+          i &+= f.pointee.skip
+          continue
+        case .softmax:
+          SoftmaxFixedKernel.runSmall(f.pointee.p.unsafelyUnwrapped.assumingMemoryBound(to: SoftmaxFixedStep.self), slots, batch: batch)
+          continue
+        case .step:
+          break
+        }
+      }
       switch base[i] {
       case .denseFixed(let s):
         if !O.enabled, let c = s.chain {

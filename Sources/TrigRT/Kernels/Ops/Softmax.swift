@@ -182,8 +182,8 @@ enum SoftmaxFixedKernel {
     guard let expAccum = s.expAccum, let invTable = s.invTable else { return }
     if !O.enabled, let l = s.lanes {
       let st = s.inner
-      if st == 1 && s.slice <= 8 {
-        small(s, l, expAccum, invTable, x, y)
+      if takesSmall(s) {
+        withUnsafePointer(to: s) { small($0, x, y) }
         return
       }
       if s.impl == .stable {
@@ -225,20 +225,35 @@ enum SoftmaxFixedKernel {
   /// outputs) on eight lanes: the normalisation, the table indices and the final products as
   /// vectors, the lookups and hls4ml's reduce tree (split at the largest power of two below n,
   /// recursively: `reduce`) written out per n.
+  /// Unobserved stable / latency softmax with lane casts over contiguous slices of at most
+  /// eight values: `small`.
+  static func takesSmall(_ s: SoftmaxFixedStep) -> Bool {
+    (s.impl == .stable || s.impl == .latency) && s.lanes != nil && s.expAccum != nil && s.invTable != nil
+      && s.inner == 1 && s.slice >= 1 && s.slice <= 8
+  }
+
+  /// The plan's FastStep form (`takesSmall`): the boxed step, each row's slice.
+  @inline(never)
+  static func runSmall(_ s: UnsafePointer<SoftmaxFixedStep>, _ slots: Slots, batch: Int) {
+    let x = UnsafePointer(raws(slots, s.pointee.x)), y = raws(slots, s.pointee.y)
+    let n = s.pointee.slice
+    for r in 0..<(batch &* s.pointee.outer) { small(s, x + r &* n, y + r &* n) }
+  }
+
   @inline(__always)
-  static func small(_ s: SoftmaxFixedStep, _ l: UnsafePointer<SoftmaxLanes>, _ expAccum: UnsafePointer<Int64>, _ invTable: UnsafePointer<Int64>,
-                    _ x: UnsafePointer<Int64>, _ y: UnsafeMutablePointer<Int64>) {
-    let n = s.slice, last = n &- 1
+  static func small(_ s: UnsafePointer<SoftmaxFixedStep>, _ x: UnsafePointer<Int64>, _ y: UnsafeMutablePointer<Int64>) {
+    let l = s.pointee.lanes.unsafelyUnwrapped, expAccum = s.pointee.expAccum.unsafelyUnwrapped, invTable = s.pointee.invTable.unsafelyUnwrapped
+    let n = s.pointee.slice, last = n &- 1
     // Lanes past the slice repeat its last value: valid table indices, never read back.
     var v = SIMD8<Int64>(x[0], x[min(1, last)], x[min(2, last)], x[min(3, last)], x[min(4, last)], x[min(5, last)], x[min(6, last)], x[last])
-    if s.impl == .stable {
+    if s.pointee.impl == .stable {
       var mx = x[0]
       for j in 1..<n where x[j] > mx { mx = x[j] }
       v = l.pointee.norm.apply(SIMD8(repeating: mx) &- v)
     }
-    let width = UInt64(s.indexWidth)
+    let width = UInt64(s.pointee.indexWidth)
     let mask = width >= 64 ? ~UInt64(0) : (UInt64(1) << width) &- 1
-    let idx = (SIMD8<UInt64>(truncatingIfNeeded: v) & SIMD8(repeating: mask)) &>> SIMD8(repeating: width &- UInt64(s.expBits))
+    let idx = (SIMD8<UInt64>(truncatingIfNeeded: v) & SIMD8(repeating: mask)) &>> SIMD8(repeating: width &- UInt64(s.pointee.expBits))
     @inline(__always) func at(_ j: Int) -> Int64 { expAccum[Int(truncatingIfNeeded: idx[j])] }
     let e = SIMD8<Int64>(at(0), at(1), at(2), at(3), at(4), at(5), at(6), at(7))
     @inline(__always) func add(_ a: Int64, _ b: Int64) -> Int64 { l.pointee.sum.apply(a &+ b) }
@@ -253,7 +268,7 @@ enum SoftmaxFixedKernel {
     case 7: sum = add(add(add(e[0], e[1]), add(e[2], e[3])), add(add(e[4], e[5]), e[6]))
     default: sum = add(add(add(e[0], e[1]), add(e[2], e[3])), add(add(e[4], e[5]), add(e[6], e[7])))
     }
-    let inv = invTable[SoftmaxTables.index(l.pointee.invInput.apply(sum), width: s.invWidth, bits: s.invBits)]
+    let inv = invTable[SoftmaxTables.index(l.pointee.invInput.apply(sum), width: s.pointee.invWidth, bits: s.pointee.invBits)]
     let r = l.pointee.result.apply(e &* SIMD8(repeating: inv))
     for j in 0..<n { y[j] = r[j] }
   }
