@@ -541,7 +541,7 @@ import Testing
         }
       }
       var out = [Int64](repeating: 0, count: 8)
-      out.withUnsafeMutableBufferPointer { q.quantize8(x, plan, $0.baseAddress!) }
+      out.withUnsafeMutableBufferPointer { o in withUnsafePointer(to: q) { InputQuantizer.quantize8(x, plan, o.baseAddress!, $0) } }
       for l in 0..<8 {
         let want = f.quantize(Double(x[l])).raw
         #expect(out[l] == want, "\(f): x = \(x[l]) (\(x[l].bitPattern)): \(out[l]) vs \(want)")

@@ -65,9 +65,28 @@ struct InputQuantizer {
     return v
   }
 
-  /// Eight inputs into `out`: lanes the vector plan covers exactly, the rest through `quantize`.
+  /// Eight float inputs into `out`: the vector plan `v` (the quantizer's own), and `quantize`
+  /// for the lanes outside its range. By pointer: a copy of the quantizer (which a method call
+  /// on `q.pointee` makes) is a memcpy call, needed only for those lanes.
   @inline(__always)
-  func quantize8(_ x: SIMD8<Float>, _ v: VectorPlan, _ out: UnsafeMutablePointer<Int64>) {
+  static func quantize8(_ x: SIMD8<Float>, _ v: VectorPlan, _ out: UnsafeMutablePointer<Int64>, _ q: UnsafePointer<InputQuantizer>) {
+    if !quantize8(x, v, out) {
+      for l in 0..<8 where !inVectorRange(x[l], v) { out[l] = q.pointee.quantize(Double(x[l])) }
+    }
+  }
+
+  /// Whether `quantize8` handles x on its lanes (else `quantize` does).
+  @inline(__always)
+  static func inVectorRange(_ x: Float, _ v: VectorPlan) -> Bool {
+    let a = abs(x * v.scale)
+    return (a < 0x1p22 && a >= Float.leastNormalMagnitude) || x == 0
+  }
+
+  /// The lanes of `quantize8` without the quantizer itself (a copy of it is a memcpy call):
+  /// false when some lane is out of the vector plan's range; those lanes of `out` are then
+  /// garbage, for the caller to redo with `quantize`.
+  @inline(__always)
+  static func quantize8(_ x: SIMD8<Float>, _ v: VectorPlan, _ out: UnsafeMutablePointer<Int64>) -> Bool {
     let y = x * SIMD8<Float>(repeating: v.scale)
     let a = y.replacing(with: -y, where: y .< SIMD8<Float>(repeating: 0))   // |y| (pointwiseMax is an unspecialised call)
     let ok = ((a .< SIMD8<Float>(repeating: 0x1p22)) .& (a .>= SIMD8<Float>(repeating: Float.leastNormalMagnitude)))
@@ -88,11 +107,8 @@ struct InputQuantizer {
       | (odd & SIMD8(repeating: v.eqOdd)) | (~odd & SIMD8(repeating: v.eqEven))
     let inc = (gt & SIMD8(repeating: v.gtHalf)) | (eq & tie) | (nz & neg & SIMD8(repeating: v.trnZero))
     let q = v.range.apply32(ti &- inc)
-    if all(ok) {
-      UnsafeMutableRawPointer(out).storeBytes(of: SIMD8<Int64>(truncatingIfNeeded: q), as: SIMD8<Int64>.self)
-    } else {
-      for l in 0..<8 { out[l] = ok[l] ? Int64(q[l]) : quantize(Double(x[l])) }
-    }
+    UnsafeMutableRawPointer(out).storeBytes(of: SIMD8<Int64>(truncatingIfNeeded: q), as: SIMD8<Int64>.self)
+    return all(ok)
   }
 
   /// Eight doubles into `out` (run_f64), the same rule on 64-bit lanes: x·2^F is exact for a

@@ -321,23 +321,26 @@ public final class Session: ManagedBuffer<SessionHeader, UInt8> {
     for i in 0..<plan.inputPorts.count {
       let p = plan.inputPorts[i]
       let stage = (arena + p.staging * maxBatch).assumingMemoryBound(to: Int64.self)
-      // One copy of the quantizer per input (calls on `qz[i]` itself copy it every time: the
-      // callee could write through the pointer).
-      let q = qz[i]
+      // The quantizer by pointer, its vector plan copied (see InputQuantizer.quantize8).
+      let q = qz + i
       let src = inputs[i]!
       let n = batch &* p.count
-      if q.float32 {
+      if q.pointee.float32 {
         let f = UnsafeMutableRawPointer(stage).assumingMemoryBound(to: Float.self)
         for e in 0..<n { f[e] = src[e] }
-      } else if let v = q.vector {
+      } else if let v = q.pointee.vector {
         var e = 0
         while e &+ 8 <= n {
-          q.quantize8(UnsafeRawPointer(src + e).loadUnaligned(as: SIMD8<Float>.self), v, stage + e)
+          InputQuantizer.quantize8(UnsafeRawPointer(src + e).loadUnaligned(as: SIMD8<Float>.self), v, stage + e, q)
           e &+= 8
         }
-        while e < n { stage[e] = q.quantize(src[e]); e &+= 1 }
+        if e < n {
+          let qc = qz[i]
+          while e < n { stage[e] = qc.quantize(src[e]); e &+= 1 }
+        }
       } else {
-        for e in 0..<n { stage[e] = q.quantize(src[e]) }
+        let qc = qz[i]
+        for e in 0..<n { stage[e] = qc.quantize(src[e]) }
       }
       slots[Int(p.slot)] = UnsafeMutableRawPointer(stage)
     }
