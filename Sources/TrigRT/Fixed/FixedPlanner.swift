@@ -473,8 +473,11 @@ extension FixedPlanner {
           for j in 0..<16 { q[r * 16 + j] = old[j] }
         }
       }
+      let codes = DenseFixedKernel.blockCodes(tiles: h.tiles, kinds: h.kinds)
+      let blocks = store.allocate(max(codes.count, 1), of: UInt8.self)
+      for (b, code) in codes.enumerated() { blocks[b] = code }
       chains[i] = Dense16Step(x: d.x, y: y, scratch: d.scratch, k: d.k, m: d.m, rowsPerSample: d.rowsPerSample, skip: d.epilogue?.skip ?? 0,
-                              tiles: h, bias: UnsafePointer(bias), shift: Int16(16 - w), mask: f.accumSigned ? -1 : Int16((1 << w) - 1),
+                              tiles: h, blocks: UnsafePointer(blocks), blockCount: codes.count, bias: UnsafePointer(bias), shift: Int16(16 - w), mask: f.accumSigned ? -1 : Int16((1 << w) - 1),
                               signed: f.accumSigned, relu: relu)
     }
     for i in chains.keys.sorted() {

@@ -52,6 +52,9 @@ struct Dense16Step {
   var skip: Int
   /// The tiles, in natural lane order.
   var tiles: DenseHigh16Plan
+  /// Per block of up to four tiles, which kernel runs it (`DenseFixedKernel.blockCodes`).
+  var blocks: UnsafePointer<UInt8>
+  var blockCount: Int
   /// wrap bias per output, mod 2^16, [tiles · 16], zero padded.
   var bias: UnsafePointer<Int16>
   /// 16 − W: the sign-extending shift pair (signed).
@@ -112,44 +115,59 @@ extension DenseFixedKernel {
   /// result finished on its lanes and stored as Int16 or Int64.
   @inline(never)
   static func runChain(_ c: UnsafePointer<Dense16Step>, _ slots: Slots, batch: Int) {
-    let e = c.pointee, h = e.tiles
-    let rows = batch &* e.rowsPerSample
-    let k = e.k, m = e.m, ts = k &* 16
-    let xs = slots[Int(e.scratch)].assumingMemoryBound(to: Int16.self)
-    let out = slots[Int(e.y)]
+    let rows = batch &* c.pointee.rowsPerSample
+    let k = c.pointee.k, m = c.pointee.m, ts = k &* 16
+    let high = c.pointee.tiles.high, low = c.pointee.tiles.low
+    let blocks = c.pointee.blocks, blockCount = c.pointee.blockCount
+    let out = slots[Int(c.pointee.y)]
+    let int16In = c.pointee.inputInt16
+    let xs = slots[Int(c.pointee.scratch)].assumingMemoryBound(to: Int16.self)
     for r in 0..<rows {
       let x: UnsafePointer<Int16>
-      if e.inputInt16 {
-        x = UnsafePointer(slots[Int(e.x)].assumingMemoryBound(to: Int16.self) + r &* k)
+      if int16In {
+        x = UnsafePointer(slots[Int(c.pointee.x)].assumingMemoryBound(to: Int16.self) + r &* k)
       } else {
-        let xr = UnsafePointer(raws(slots, e.x)) + r &* k
+        let xr = UnsafePointer(raws(slots, c.pointee.x)) + r &* k
         for i in 0..<k { xs[i] = Int16(truncatingIfNeeded: xr[i]) }
         x = UnsafePointer(xs)
       }
       let o = Out16(y16: out.assumingMemoryBound(to: Int16.self) + r &* m, y64: out.assumingMemoryBound(to: Int64.self) + r &* m, m: m)
       var t = 0
-      while t < h.tiles {
-        let n = min(4, h.tiles &- t)
-        var kind: UInt8 = 0
-        for j in t..<(t &+ n) { kind |= h.kinds[j] }
-        let hi = h.high + t &* ts, lo = h.low + t &* ts
-        switch (n, kind) {
-        case (4, 0), (4, 1): tiles16(x, k, hi, lo, e, o, t, HighOnly.self, Four.self)
-        case (4, 2): tiles16(x, k, hi, lo, e, o, t, LowOnly.self, Four.self)
-        case (4, _): tiles16(x, k, hi, lo, e, o, t, HighLow.self, Four.self)
-        case (3, 0), (3, 1): tiles16(x, k, hi, lo, e, o, t, HighOnly.self, Three.self)
-        case (3, 2): tiles16(x, k, hi, lo, e, o, t, LowOnly.self, Three.self)
-        case (3, _): tiles16(x, k, hi, lo, e, o, t, HighLow.self, Three.self)
-        case (2, 0), (2, 1): tiles16(x, k, hi, lo, e, o, t, HighOnly.self, Two.self)
-        case (2, 2): tiles16(x, k, hi, lo, e, o, t, LowOnly.self, Two.self)
-        case (2, _): tiles16(x, k, hi, lo, e, o, t, HighLow.self, Two.self)
-        case (_, 0), (_, 1): tiles16(x, k, hi, lo, e, o, t, HighOnly.self, One.self)
-        case (_, 2): tiles16(x, k, hi, lo, e, o, t, LowOnly.self, One.self)
-        default: tiles16(x, k, hi, lo, e, o, t, HighLow.self, One.self)
+      for b in 0..<blockCount {
+        let hi = high + t &* ts, lo = low + t &* ts
+        // The block's code (`Dense16Step.blocks`): 3 · (tiles − 1) + products kind.
+        switch blocks[b] {
+        case 9: tiles16(x, k, hi, lo, c, o, t, HighOnly.self, Four.self); t &+= 4
+        case 10: tiles16(x, k, hi, lo, c, o, t, LowOnly.self, Four.self); t &+= 4
+        case 11: tiles16(x, k, hi, lo, c, o, t, HighLow.self, Four.self); t &+= 4
+        case 6: tiles16(x, k, hi, lo, c, o, t, HighOnly.self, Three.self); t &+= 3
+        case 7: tiles16(x, k, hi, lo, c, o, t, LowOnly.self, Three.self); t &+= 3
+        case 8: tiles16(x, k, hi, lo, c, o, t, HighLow.self, Three.self); t &+= 3
+        case 3: tiles16(x, k, hi, lo, c, o, t, HighOnly.self, Two.self); t &+= 2
+        case 4: tiles16(x, k, hi, lo, c, o, t, LowOnly.self, Two.self); t &+= 2
+        case 5: tiles16(x, k, hi, lo, c, o, t, HighLow.self, Two.self); t &+= 2
+        case 0: tiles16(x, k, hi, lo, c, o, t, HighOnly.self, One.self); t &+= 1
+        case 1: tiles16(x, k, hi, lo, c, o, t, LowOnly.self, One.self); t &+= 1
+        default: tiles16(x, k, hi, lo, c, o, t, HighLow.self, One.self); t &+= 1
         }
-        t &+= n
       }
     }
+  }
+
+  /// The block codes of `tiles` high-half tiles with these kinds (`DenseHigh16Plan.kinds`):
+  /// four tiles per block, then one block of the 1…3 left; 3 · (tiles − 1) + 0 (B only),
+  /// 1 (A only) or 2 (both).
+  static func blockCodes(tiles: Int, kinds: UnsafePointer<UInt8>) -> [UInt8] {
+    var codes: [UInt8] = []
+    var t = 0
+    while t < tiles {
+      let n = min(4, tiles - t)
+      var kind: UInt8 = 0
+      for j in t..<(t + n) { kind |= kinds[j] }
+      codes.append(UInt8(3 * (n - 1)) + (kind <= 1 ? 0 : kind == 2 ? 1 : 2))
+      t += n
+    }
+    return codes
   }
 
   /// Where one row's results go: Int16 (`outputInt16`) or Int64 raws, m of them.
@@ -173,7 +191,7 @@ extension DenseFixedKernel {
   /// N (1…4) tiles side by side, four inputs per iteration, then each tile finished and stored.
   @inline(__always)
   static func tiles16<P: High16Products, N: TileCount>(_ x: UnsafePointer<Int16>, _ k: Int, _ hi: UnsafePointer<Int16>, _ lo: UnsafePointer<Int16>,
-                                                       _ e: Dense16Step, _ o: Out16, _ t: Int, _: P.Type, _: N.Type) {
+                                                       _ e: UnsafePointer<Dense16Step>, _ o: Out16, _ t: Int, _: P.Type, _: N.Type) {
     let ts = k &* 16
     var a0 = SIMD16<Int16>(), a1 = SIMD16<Int16>(), a2 = SIMD16<Int16>(), a3 = SIMD16<Int16>()
     var i = 0
@@ -197,17 +215,17 @@ extension DenseFixedKernel {
 
   /// A tile's sums (mod 2^16) finished: + bias, wrapped to W bits, the ReLU; outputs m0…m0+15.
   @inline(__always)
-  static func store16(_ a: SIMD16<Int16>, _ e: Dense16Step, _ o: Out16, _ m0: Int) {
-    var v = a &+ load16(e.bias + m0)
-    if e.signed {
-      let sh = SIMD16<Int16>(repeating: e.shift)
+  static func store16(_ a: SIMD16<Int16>, _ e: UnsafePointer<Dense16Step>, _ o: Out16, _ m0: Int) {
+    var v = a &+ load16(e.pointee.bias + m0)
+    if e.pointee.signed {
+      let sh = SIMD16<Int16>(repeating: e.pointee.shift)
       v = (v &<< sh) &>> sh
     } else {
-      v = v & SIMD16<Int16>(repeating: e.mask)
+      v = v & SIMD16<Int16>(repeating: e.pointee.mask)
     }
-    if e.relu { v = v.replacing(with: 0, where: v .< SIMD16<Int16>(repeating: 0)) }
+    if e.pointee.relu { v = v.replacing(with: 0, where: v .< SIMD16<Int16>(repeating: 0)) }
     let n = o.m &- m0
-    if e.outputInt16 {
+    if e.pointee.outputInt16 {
       if n >= 16 {
         UnsafeMutableRawPointer(o.y16 + m0).storeBytes(of: v, as: SIMD16<Int16>.self)
       } else {
