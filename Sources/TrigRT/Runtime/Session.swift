@@ -346,8 +346,11 @@ public final class Session: ManagedBuffer<SessionHeader, UInt8> {
     }
   }
 
+  /// Fixed mode: the staged output raws converted into the caller's buffers (`convert`: one
+  /// converter, copied once per output, and one raw).
   @inline(__always)
-  func readFixedOutputs(_ cv: UnsafePointer<OutputConverter>, batch: Int, store: (UnsafePointer<OutputConverter>, Int, Int, Int64) -> Void) {
+  func readFixedOutputs<T>(_ cv: UnsafePointer<OutputConverter>, batch: Int, _ outputs: UnsafePointer<UnsafeMutablePointer<T>?>,
+                           convert: (OutputConverter, Int64) -> T) {
     let hp = h
     let plan = hp.pointee.tables
     let arena = hp.pointee.arena, maxBatch = hp.pointee.maxBatch
@@ -355,12 +358,13 @@ public final class Session: ManagedBuffer<SessionHeader, UInt8> {
       let p = plan.outputPorts[j]
       let stage = (arena + p.staging * maxBatch).assumingMemoryBound(to: Int64.self)
       let n = batch &* p.count
-      let c = cv + j
-      if c.pointee.float32 {
+      let c = cv[j]
+      let dst = outputs[j].unsafelyUnwrapped
+      if c.float32 {
         let f = UnsafeRawPointer(stage).assumingMemoryBound(to: Float.self)
-        for e in 0..<n { store(c, j, e, Int64(f[e].bitPattern)) }
+        for e in 0..<n { dst[e] = convert(c, Int64(f[e].bitPattern)) }
       } else {
-        for e in 0..<n { store(c, j, e, stage[e]) }
+        for e in 0..<n { dst[e] = convert(c, stage[e]) }
       }
     }
   }
@@ -380,7 +384,7 @@ public final class Session: ManagedBuffer<SessionHeader, UInt8> {
       bindFixedInputs(qz, batch: batch, inputs!)
       bindStagedOutputs()
       execute(batch)
-      readFixedOutputs(cv, batch: batch, store: { c, j, e, raw in outputs![j]![e] = c.pointee.float(raw) })
+      readFixedOutputs(cv, batch: batch, outputs!) { c, raw in c.float(raw) }
       return nil
     }
     let slots = hp.pointee.slots
@@ -406,7 +410,7 @@ public final class Session: ManagedBuffer<SessionHeader, UInt8> {
       bindFixedInputs(qz, batch: batch, doubles: inputs!)
       bindStagedOutputs()
       execute(batch)
-      readFixedOutputs(cv, batch: batch, store: { c, j, e, raw in outputs![j]![e] = c.pointee.double(raw) })
+      readFixedOutputs(cv, batch: batch, outputs!) { c, raw in c.double(raw) }
       return nil
     }
     let arena = hp.pointee.arena, slots = hp.pointee.slots, maxBatch = hp.pointee.maxBatch
