@@ -82,6 +82,20 @@ import Testing
     return Array(UnsafeBufferPointer(start: bufs[out], count: count))
   }
 
+  /// The types of a unit-scale ApplyAlpha whose bias can merge into a wrapping Dense's
+  /// (`FixedPlanner.foldEpilogues`): a wrapping bias of at most `acc`'s fractional bits (up to
+  /// `drop` fewer) and a wrapping result of acc's resolution, no wider; the result's Q mode
+  /// `quantization`, or random.
+  static func mergeableBias(_ r: inout RNG, after acc: FixedFormat, drop: Int, quantization: FixedFormat.Quantization?) throws -> (FixedFormat, FixedFormat) {
+    let bw = Int.random(in: 2...16, using: &r), bf = acc.fractionalBits - Int.random(in: 0...drop, using: &r)
+    let nb = try FixedFormat(kind: .apFixed, width: bw, integerBits: bw - bf, isSigned: Bool.random(using: &r), quantization: .trn,
+                             overflow: .wrap, saturationBits: 0)
+    let nw = Int.random(in: 2...acc.width, using: &r)
+    let nres = try FixedFormat(kind: .apFixed, width: nw, integerBits: nw - acc.fractionalBits, isSigned: Bool.random(using: &r),
+                               quantization: quantization ?? Self.format(&r, maxWidth: 8).quantization, overflow: .wrap, saturationBits: 0)
+    return (nb, nres)
+  }
+
   /// A Dense layer x (slot 0) → y (slot 1) with its resolved types.
   static func denseLayer(k: Int, m: Int, weights: [Float], bias: [Double], types: [String: FixedFormat]) -> HLSLayer {
     let spec = DenseSpec(inFeatures: k, outFeatures: m, rowsPerSample: 1, weights: weights, bias: nil, activation: .identity)
@@ -265,14 +279,7 @@ import Testing
         // ApplyAlpha(1, b) (merging into the Dense's bias in the default pattern), then a ReLU.
         if Int.random(in: 0..<4, using: &r) != 0 {
           var nb = Self.format(&r, maxWidth: 16), nres = Self.format(&r, maxWidth: 20)
-          if defaults {
-            let bw = Int.random(in: 2...16, using: &r), bf = acc.fractionalBits - Int.random(in: 0...4, using: &r)
-            nb = try FixedFormat(kind: .apFixed, width: bw, integerBits: bw - bf, isSigned: Bool.random(using: &r), quantization: .trn,
-                                 overflow: .wrap, saturationBits: 0)
-            let nw = Int.random(in: 2...acc.width, using: &r)
-            nres = try FixedFormat(kind: .apFixed, width: nw, integerBits: nw - acc.fractionalBits, isSigned: Bool.random(using: &r),
-                                   quantization: .trn, overflow: .wrap, saturationBits: 0)
-          }
+          if defaults { (nb, nres) = try Self.mergeableBias(&r, after: acc, drop: 4, quantization: .trn) }
           var nl = HLSLayer(name: "n", configKey: "n", className: "ApplyAlpha",
                             op: .normalize(scale: [Double](repeating: 1, count: m), bias: (0..<m).map { _ in nb.toDouble(Self.raw(nb, &r)) }),
                             inputs: [Int(slot)], output: Int(slot) + 1)
@@ -354,14 +361,7 @@ import Testing
       dl.resolved = ["weight": w, "bias": b, "accum": acc, "result": res]
       // ApplyAlpha(scale 1, bias) then, in most trials, an activation.
       var nb = Self.format(&r, maxWidth: 16), nres = Self.format(&r, maxWidth: 20)
-      if defaults {
-        let bw = Int.random(in: 2...16, using: &r), bf = acc.fractionalBits - Int.random(in: 0...6, using: &r)
-        nb = try FixedFormat(kind: .apFixed, width: bw, integerBits: bw - bf, isSigned: Bool.random(using: &r), quantization: .trn,
-                             overflow: .wrap, saturationBits: 0)
-        let nw = Int.random(in: 2...acc.width, using: &r)
-        nres = try FixedFormat(kind: .apFixed, width: nw, integerBits: nw - acc.fractionalBits, isSigned: Bool.random(using: &r),
-                               quantization: Self.format(&r, maxWidth: 8).quantization, overflow: .wrap, saturationBits: 0)
-      }
+      if defaults { (nb, nres) = try Self.mergeableBias(&r, after: acc, drop: 6, quantization: nil) }
       // Every fifth trial (every other default-pattern one) the activation keeps its input format
       // (its conversion is the identity).
       let ares = trial % 5 == 1 || trial % 8 == 2 ? nres : Self.format(&r, maxWidth: 20)

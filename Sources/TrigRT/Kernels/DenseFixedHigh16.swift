@@ -14,6 +14,11 @@
 /// The planner picks it (`FixedPlanner.high16Plan`) only under those conditions; inputs
 /// and every raw fit Int16. The sums go into the common 32-bit epilogue (`finish`, `toRow32`),
 /// which adds the bias and wraps to accum_t's W bits: mod 2^W of a value known mod 2^16, W ≤ 16.
+///
+/// Where nothing but wraps follows the sum (hls4ml's default Dense → bn_Add → ReLU, once
+/// `FixedPlanner.foldEpilogues` has merged the bias), `FixedPlanner.chain16` plans the chained
+/// form instead (`Dense16Step`, `runChain`): the epilogue on the 16-bit lanes, and Int16 results
+/// passed straight to the next such Dense.
 import FixedPoint
 
 struct DenseHigh16Plan {
