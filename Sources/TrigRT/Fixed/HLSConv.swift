@@ -19,8 +19,11 @@
 /// - a channels-last `BatchNormalization` (parsed in HLSGraph.swift) is `nnet::normalize` with
 ///   n_filt = C: scale[i mod C], bias[i mod C].
 ///
-/// Out of scope and refused: `auto` (unspecified) types on these layers (hls4ml's
-/// `infer_precision_types` for convolutions is not reproduced), 1-D average pooling,
+/// `auto` (unspecified) types on these layers are resolved by `infer_precision_types`
+/// (Passes.swift: `_infer_conv_precision`, `_infer_pooling_precision`, output matching for
+/// Transpose; GlobalPooling takes the default).
+///
+/// Out of scope and refused: 1-D average pooling,
 /// count_include_pad = 1 with padding, auto_pad, padded max pooling, dilations,
 /// grouped convolutions, ceil_mode, weights that are not plain initialisers (QONNX Quant on a
 /// convolution weight), channels-first (non-converted) Conv / pooling.
@@ -227,11 +230,7 @@ extension HLSModel {
       }
       l.name = (rank == 2 ? "Conv2D_" : "Conv1D_") + name
     }
-    for key in l.typeOrder where l.types[key]!.precision.isUnspecified {
-      throw out("\(key) is 'auto': hls4ml's infer_precision_types for convolution and pooling layers is not reproduced; give explicit types")
-    }
-    if l.resultType.isUnspecified { throw out("result_t is 'auto': give an explicit type") }
-    for (k, w) in l.weights where w.type.precision.isUnspecified { throw out("\(k)_t is 'auto': give an explicit type") }
+    // `auto` types are resolved by infer_precision_types (Passes.swift, Inference).
     return l
   }
 
@@ -254,10 +253,7 @@ extension HLSModel {
       $0.nFilt = shape[0]
       $0.nIn = shape.dropFirst().reduce(1, *)
     }
-    for key in l.typeOrder where l.types[key]!.precision.isUnspecified {
-      throw fail("\(name) (\(l.className)): \(key) is 'auto': hls4ml's infer_precision_types for pooling layers is not reproduced; give explicit types", code: .unsupported)
-    }
-    if l.resultType.isUnspecified { throw fail("\(name) (\(l.className)): result_t is 'auto': give an explicit type", code: .unsupported) }
+    // `auto` types: GlobalPooling has no infer_precision_types rule; they become the default.
     if shape[0] > 1 && l.nIn > 1 {
       let spatial = shape.dropFirst().map(String.init).joined(separator: "×")
       l.globalPoolTrap = "trap: hls4ml's \(l.className) indexes its input \(shape) channels-last (output f pools data[i·\(shape[0]) + f]), but the array is channels-first (qonnx leaves global pooling channels-first): each output mixes values of every channel instead of pooling channel f's \(spatial) plane, so the firmware's \(n.opType) differs from the ONNX model's (float mode)"

@@ -263,7 +263,9 @@ enum Passes {
       return l.activation == "linear" && !cast
     case .mergeLinearActivation:
       guard l.cls.isActivation, l.activation == "linear", let parent = m.producer(l.inputs[0]) else { return false }
-      let safe = parent.cls == .dense || parent.cls.isBatchNorm || parent.cls.isActivation
+      // _safe_parents = (Dense, Conv1D, Conv2D, BatchNormalization, Activation); PointwiseConv1D
+      // is a Conv1D.
+      let safe = parent.cls == .dense || parent.cls.isConv || parent.cls.isBatchNorm || parent.cls.isActivation
       return safe && parent.resultType.isUnspecified
     case .inferPrecisionTypes:
       // `node.get_input_variable()` indexes inputs[0]: a layer without inputs (a Constant no
@@ -812,7 +814,12 @@ enum Inference {
     switch l.cls {
     case .dense: inferred = try common(m, l, toInfer, nOps: l.nIn)
     case .batchNormalization, .applyAlpha: inferred = try batchNorm(m, l, toInfer)
-    case .reshape: inferred = try matching(m, l, toInfer)
+    case .conv1d, .conv2d, .pointwiseConv1d:
+      // _infer_conv_precision: n_ops = n_chan · filt_height · filt_width, the products per output.
+      guard let g = l.conv else { throw m.fail("\(l.name): no convolution geometry") }
+      inferred = try common(m, l, toInfer, nOps: g.channels * g.kH * g.kW)
+    case .pooling1d, .pooling2d: inferred = try pooling(m, l, toInfer)
+    case .reshape, .transpose: inferred = try matching(m, l, toInfer)
     case .merge: inferred = try merge(m, l, toInfer)
     case .concatenate: inferred = try concat(m, l, toInfer)
     case .parametrizedActivation: inferred = try parametrized(m, l, toInfer)
@@ -913,6 +920,39 @@ enum Inference {
     try requireOnlyResult(m, l, toInfer)
     l.outVar.type.precision = try inputType(m, l)
     return ["result_t"]
+  }
+
+  /// `_infer_pooling_precision` (Pooling1D / Pooling2D; GlobalPooling has no rule and takes the
+  /// default): Max accumulates in the input's type itself; Average in the input's width + 2e,
+  /// integer + e, signedness kept, e = ⌈log2(pool_height · pool_width)⌉ (AP_TRN, AP_WRAP; the
+  /// maximum precision is not applied); the result is the input's type.
+  static func pooling(_ m: HLSModel, _ l: HLayer, _ toInfer: [String]) throws(TrigRTError) -> [String] {
+    var out: [String] = []
+    let x = try inputType(m, l)
+    if toInfer.contains("accum_t") {
+      guard let g = l.conv else { throw m.fail("\(l.name): no pooling geometry") }
+      let accum: HLSType
+      switch l.attrs["pool_op"]?.string?.lowercased() {
+      case "max":
+        accum = x
+      case "average":
+        if x.isFixedOrInteger {
+          let e = Passes.ceilLog2(g.kH * g.kW)
+          accum = .fixed(x.width + 2 * e, x.integer + e, signed: x.signed)
+        } else {
+          accum = try defaultType(m)
+        }
+      case let op:
+        throw m.fail("ValueError: Unknown pooling operation: \(op ?? "none") (\(l.name))")
+      }
+      l.types["accum_t"]!.precision = accum
+      out.append("accum_t")
+    }
+    if toInfer.contains("result_t") {
+      l.outVar.type.precision = x
+      out.append("result_t")
+    }
+    return out
   }
 
   static func merge(_ m: HLSModel, _ l: HLayer, _ toInfer: [String]) throws(TrigRTError) -> [String] {
