@@ -24,22 +24,65 @@ import TrigRTTools
     #expect(names.contains("Conv2D_Conv_0") && names.contains("MaxPool_1") && names.contains("Conv2D_Conv_1/im2col"))
   }
 
-  @Test(arguments: ["accum", "result", "weight"])
-  func autoOnAConvolutionIsRefused(_ key: String) {
-    let yaml = Self.model + "LayerName:\n  Conv_1:\n    Precision: {\(key): auto}\n"
-    #expect {
-      _ = try load(Self.cleaned, config: yaml)
-    } throws: { e in
-      guard let e = e as? TrigRTError else { return false }
-      return e.code == .unsupported && e.message.contains("'auto'") && e.message.contains("Conv_1")
-    }
+  /// The resolved formats of layer `name`.
+  func formats(_ m: Model, _ name: String) -> [String: String] {
+    m.layers.first { $0.name == name }?.formats ?? [:]
   }
 
-  @Test func autoOnAPoolIsRefused() {
-    let yaml = Self.model + "LayerName:\n  MaxPool_0:\n    Precision: {result: auto}\n"
-    #expect {
-      _ = try load(Self.cleaned, config: yaml)
-    } throws: { e in (e as? TrigRTError)?.code == .unsupported && (e as? TrigRTError)?.message.contains("'auto'") == true }
+  /// hls4ml's `_infer_conv_precision`: the Dense rule with n_ops = n_chan · filt_height ·
+  /// filt_width. Conv_0 (3×3 × 1 channel, 9 products): ap_fixed<12,2> × ap_fixed<8,1> → 24 bits,
+  /// 7 integer, then the signed bias ap_fixed<8,0>: one more integer bit → ap_fixed<25,8>.
+  /// Conv_1 (3×3 × 8 channels, 72 products, ⌈log2 72⌉ = 7) with an auto weight (the default
+  /// ap_fixed<16,6>) on the unsigned ap_ufixed<8,2> max-pool output: 31 bits, 15 integer → +1
+  /// for the bias → ap_fixed<32,16>. The max pool accumulates in, and returns, its input's type
+  /// (modes included). (Types as hls4ml 1.3.0 writes them for this config.)
+  static let autoConfig = model + """
+    LayerName:
+      global_in:
+        Precision: {result: 'ap_fixed<12,2,AP_RND_CONV,AP_SAT>'}
+      Conv_0:
+        Precision: {weight: 'ap_fixed<8,1>', bias: 'ap_fixed<8,0>', accum: auto, result: auto}
+      Relu_0:
+        Precision: {result: 'ap_ufixed<8,2,AP_RND_CONV,AP_SAT>'}
+      MaxPool_0:
+        Precision: {accum: auto, result: auto}
+      Conv_1:
+        Precision: {weight: auto, bias: 'ap_fixed<8,0>', accum: auto, result: 'ap_fixed<12,4>'}
+
+    """
+
+  @Test func autoOnConvolutionsAndMaxPoolsIsInferred() throws {
+    let m = try load(Self.cleaned, config: Self.autoConfig)
+    let c0 = formats(m, "Conv2D_Conv_0"), p0 = formats(m, "MaxPool_0"), c1 = formats(m, "Conv2D_Conv_1")
+    #expect(c0["accum"] == "ap_fixed<25,8>" && c0["result"] == "ap_fixed<25,8>", "\(c0)")
+    #expect(p0["accum"] == "ap_ufixed<8,2,AP_RND_CONV,AP_SAT>" && p0["result"] == "ap_ufixed<8,2,AP_RND_CONV,AP_SAT>", "\(p0)")
+    #expect(c1["weight"] == "ap_fixed<16,6>" && c1["accum"] == "ap_fixed<32,16>" && c1["result"] == "ap_fixed<12,4>", "\(c1)")
+  }
+
+  /// `Model.Precision.maximum` caps the inferred width and integer bits separately.
+  @Test func theMaximumPrecisionCapsAConvolutionsAutoTypes() throws {
+    let yaml = Self.autoConfig.replacingOccurrences(of: "default: ap_fixed<16,6>\n", with: "default: ap_fixed<16,6>\n    maximum: ap_fixed<20,7>\n")
+    let m = try load(Self.cleaned, config: yaml)
+    #expect(formats(m, "Conv2D_Conv_0")["accum"] == "ap_fixed<20,7>")
+    #expect(formats(m, "Conv2D_Conv_1")["accum"] == "ap_fixed<20,7>")
+  }
+
+  /// Average pooling: accum_t = the input's width + 2e, integer + e, e = ⌈log2 9⌉ = 4 for the
+  /// 3×3 window of calo_avgpool_cnn, unsigned as its input, AP_TRN / AP_WRAP; the result is the
+  /// input's type. Global pooling has no rule in hls4ml: both types are the default.
+  @Test func autoOnAveragePoolsAndGlobalPoolsIsInferred() throws {
+    let head = Self.model + "LayerName:\n  Relu_0:\n    Precision: {result: 'ap_ufixed<12,2,AP_RND_CONV,AP_SAT>'}\n"
+    let avg = try load(Paths.root + "/firmware-sim/models/calo_avgpool_cnn.cleaned.onnx",
+                       config: head + "  AveragePool_0:\n    Precision: {accum: auto, result: auto}\n")
+    let a = formats(avg, "AveragePool_0")
+    #expect(a["accum"] == "ap_ufixed<20,6>" && a["result"] == "ap_ufixed<12,2,AP_RND_CONV,AP_SAT>", "\(a)")
+    let glob = try load(Paths.root + "/firmware-sim/models/calo_pool_cnn.cleaned.onnx",
+                        config: head + "  GlobalAveragePool_0:\n    Precision: {accum: auto, result: auto}\n"
+                          + "  GlobalMaxPool_0:\n    Precision: {accum: auto, result: auto}\n")
+    for n in ["GlobalAveragePool_0", "GlobalMaxPool_0"] {
+      let g = formats(glob, n)
+      #expect(g["accum"] == "ap_fixed<16,6>" && g["result"] == "ap_fixed<16,6>", "\(n): \(g)")
+    }
   }
 
   /// A cleaned-graph model from ProtoBuilder, loaded in fixed mode with `yaml`.
