@@ -48,8 +48,8 @@ import preprocess_ref  # noqa: E402
 import synthetic  # noqa: E402
 
 ZOO = ["deepcsv", "jet_tagger", "tracknn", "jet_tagger_qonnx"]
-# The zoo CNNs (qonnx's channels-last graphs): explicit types only (trigrt refuses `auto` on
-# convolution / pooling layers, HLS4ML-FRONTEND.md §9a).
+# The zoo CNNs (qonnx's channels-last graphs): explicit-type configs, and configs with `auto`
+# on the convolution, pooling and transpose layers (infer_precision_types, HLS4ML-FRONTEND.md §6.3).
 CNNS = ["jet_image_cnn", "conv1d_tracks", "econ_encoder"]
 SYN_DIR = os.path.join(HERE, "synthetic")
 RECORD_VERSION = 1
@@ -469,9 +469,10 @@ REJECTED_MODELS = {"sum_of_denses", "max_const", "matmul_const_first", "identity
                    "scalar_scale_matmul", "no_gemm_identities", "trunc_op"}
 
 
-def cnn_configs(name: str, cleaned, seed: int, n: int) -> list:
-    """The firmware-sim configs of a CNN, and n random configs with an explicit type for every
-    precision of every layer (no `auto`)."""
+def cnn_configs(name: str, cleaned, seed: int, n: int, n_auto: int = 0) -> list:
+    """The firmware-sim configs of a CNN, n random configs with an explicit type for every
+    precision of every layer, and n_auto random configs with `auto` on convolution, pooling and
+    transpose keys."""
     import yaml
 
     out = []
@@ -502,6 +503,28 @@ def cnn_configs(name: str, cleaned, seed: int, n: int) -> list:
             if p:
                 ln[node] = {"Precision": p}
         out.append((f"random_{k:02d}", f"random explicit-type config (seed {seed * 1000 + k})", cfg))
+    # `auto` on the convolution / pooling / transpose keys (each with probability 1/2), the
+    # other layers explicit; every other config also sets Model.Precision.maximum.
+    auto_ops = {"Conv", "MaxPool", "Transpose"}
+    for k in range(n_auto):
+        rng = random.Random(seed * 1000 + 500 + k)
+        prec = {"default": rand_precision(rng, w_range=(12, 20), i_range=(4, 8), allow_int=False)}
+        if k % 2 == 1:
+            prec["maximum"] = rand_precision(rng, w_range=(18, 26), i_range=(6, 10), allow_int=False)
+        cfg = {"Model": {"Precision": prec, "ReuseFactor": 1, "Strategy": "Latency"}, "LayerName": {}}
+        ln = cfg["LayerName"]
+        ln["global_in"] = {"Precision": {"result": rand_precision(rng, w_range=(8, 14), i_range=(1, 6), allow_int=False)}}
+        for node, op in ops.items():
+            p = {}
+            for key in keys.get(op, ["result"]):
+                if op in auto_ops and rng.random() < 0.5:
+                    p[key] = "auto"
+                elif key == "accum":
+                    p[key] = rand_precision(rng, w_range=(14, 28), i_range=(4, 10), allow_int=False)
+                else:
+                    p[key] = rand_precision(rng, w_range=(6, 14), i_range=(0, 6), allow_int=False)
+            ln[node] = {"Precision": p}
+        out.append((f"random_auto_{k:02d}", f"random config with auto on Conv / MaxPool / Transpose keys (seed {seed * 1000 + 500 + k})", cfg))
     return out
 
 
@@ -509,7 +532,7 @@ def configs_for(name: str, cleaned) -> list:
     """[(id, desc, config, timeout)]"""
     seed = int(hashlib.sha256(name.encode()).hexdigest()[:6], 16)
     if name in CNNS:
-        out = cnn_configs(name, cleaned, seed, 6)
+        out = cnn_configs(name, cleaned, seed, 6, 6)
     elif name in ZOO:
         out = base_configs(cleaned) + random_configs(cleaned, seed, 14)
         if name == "jet_tagger_qonnx":
