@@ -211,6 +211,9 @@ def bn_auto(x, sc, b, conf):
 
 # ----------------------------------------------------------------- the check
 
+CONVS = ("Conv1D", "Conv2D", "PointwiseConv1D")
+
+
 def check_config(model, entry, problems):
     r = entry["result"]
     conf = Config(entry["config"])
@@ -229,6 +232,8 @@ def check_config(model, entry, problems):
             conf.rename(n[len("Dense_"):], "MatMul", n)
         elif layer.get("class") == "ApplyAlpha" and n.startswith("bn_"):
             conf.rename(n[3:], "Merge", n)
+        elif layer.get("class") in CONVS and n.startswith(("Conv1D_", "Conv2D_")):
+            conf.rename(n[len("Conv1D_"):], "Conv", n)
     for e in r["events"]:                       # fused bn_ layers were renamed too
         if e[0].startswith("replaced by merge_to_apply_alpha"):
             conf.rename(e[1], "Merge", e[2])
@@ -264,6 +269,33 @@ def check_config(model, entry, problems):
             expect(n, "accum_t", auto if acc == AUTO else acc, t["accum_t"])
             res = parse(conf.lookup(n, "Dense", "result"))
             expect(n, "result", auto if res == AUTO else res, layer["out"])
+        elif cls in CONVS:
+            # _infer_conv_precision: the Dense rule, n = n_chan * filt_height * filt_width (§9a);
+            # the parser's class (PointwiseConv1D replaces a Conv1D later)
+            pc = "Conv1D" if cls == "PointwiseConv1D" else cls
+            c = layer["consts"]
+            n_ops = c["n_chan"] * (c.get("filt_height", 1) if isinstance(c.get("filt_height", 1), int) else 1) * c["filt_width"]
+            wt, bt = resolved(conf, n, pc, "weight"), resolved(conf, n, pc, "bias")
+            expect(n, "weight_t", wt, t["weight_t"])
+            expect(n, "bias_t", bt, t["bias_t"])
+            auto = dense_auto(from_canon(layer["in"][0]), wt, bt, n_ops, conf)
+            for var, got in (("accum", t["accum_t"]), ("result", layer["out"])):
+                v = parse(conf.lookup(n, pc, var))
+                expect(n, var, auto if v == AUTO else v, got)
+        elif cls in ("Pooling1D", "Pooling2D", "GlobalPooling1D", "GlobalPooling2D"):
+            # _infer_pooling_precision (§9a); GlobalPooling has no rule: auto is D
+            x, c = from_canon(layer["in"][0]), layer["consts"]
+            acc, res = parse(conf.lookup(n, cls, "accum")), parse(conf.lookup(n, cls, "result"))
+            if cls.startswith("Global"):
+                acc_auto, res_auto = conf.default(), conf.default()
+            elif c["pool_op"] == "Max":
+                acc_auto, res_auto = x, x
+            else:
+                e = math.ceil(math.log2(c.get("pool_height", 1) * c["pool_width"]))
+                w, i, sg = wis(x)
+                acc_auto, res_auto = ("fixed", w + 2 * e, i + e, sg, "TRN", "WRAP", 0), x
+            expect(n, "accum_t", acc_auto if acc == AUTO else acc, t["accum_t"])
+            expect(n, "result", res_auto if res == AUTO else res, layer["out"])
         elif cls == "ApplyAlpha" and n.startswith("bn_"):
             if len([s for s in src if re.match(r"(Add|Sub|Mul|Div)_\d+$", s)]) > 1:
                 continue                        # a merged chain (§5.2)

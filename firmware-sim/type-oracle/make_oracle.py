@@ -50,7 +50,7 @@ import synthetic  # noqa: E402
 ZOO = ["deepcsv", "jet_tagger", "tracknn", "jet_tagger_qonnx"]
 # The zoo CNNs (qonnx's channels-last graphs): explicit-type configs, and configs with `auto`
 # on the convolution, pooling and transpose layers (infer_precision_types, HLS4ML-FRONTEND.md §6.3).
-CNNS = ["jet_image_cnn", "conv1d_tracks", "econ_encoder"]
+CNNS = ["jet_image_cnn", "conv1d_tracks", "econ_encoder", "calo_pool_cnn", "calo_avgpool_cnn"]
 SYN_DIR = os.path.join(HERE, "synthetic")
 RECORD_VERSION = 1
 
@@ -481,7 +481,8 @@ def cnn_configs(name: str, cleaned, seed: int, n: int, n_auto: int = 0) -> list:
         if f.endswith(".yml"):
             out.append((f"firmware_sim_{f[:-4]}", f"firmware-sim/configs/{name}/{f}", yaml.safe_load(open(os.path.join(cdir, f)))))
     ops = node_ops(cleaned)
-    keys = {"Conv": ["weight", "bias", "accum", "result"], "MaxPool": ["accum", "result"], "MatMul": ["weight", "accum", "result"],
+    keys = {"Conv": ["weight", "bias", "accum", "result"], "MaxPool": ["accum", "result"], "AveragePool": ["accum", "result"],
+            "GlobalAveragePool": ["accum", "result"], "GlobalMaxPool": ["accum", "result"], "MatMul": ["weight", "accum", "result"],
             "Add": ["bias", "result"], "Relu": ["result"], "Softmax": ["result"], "Transpose": ["result"]}
     for k in range(n):
         rng = random.Random(seed * 1000 + k)
@@ -505,7 +506,7 @@ def cnn_configs(name: str, cleaned, seed: int, n: int, n_auto: int = 0) -> list:
         out.append((f"random_{k:02d}", f"random explicit-type config (seed {seed * 1000 + k})", cfg))
     # `auto` on the convolution / pooling / transpose keys (each with probability 1/2), the
     # other layers explicit; every other config also sets Model.Precision.maximum.
-    auto_ops = {"Conv", "MaxPool", "Transpose"}
+    auto_ops = {"Conv", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "Transpose"}
     for k in range(n_auto):
         rng = random.Random(seed * 1000 + 500 + k)
         prec = {"default": rand_precision(rng, w_range=(12, 20), i_range=(4, 8), allow_int=False)}
