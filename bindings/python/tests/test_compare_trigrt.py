@@ -237,7 +237,7 @@ def test_real_golden_sets_never_mismatch(tmp_path):
     r = run_script("--rows", "200", "--no-timing", "--json", str(out), "--shared-models", SHARED)
     res = json.load(open(out))
     sets, qonnx = res["golden_sets"], res["qonnx"]
-    assert len(sets) == 25 and qonnx[0]["name"] == "jet_tagger_qonnx"
+    assert len(sets) == 27 and qonnx[0]["name"] == "jet_tagger_qonnx"
     for s in sets:
         if s["status"] == "skipped":  # a shared real model without ../shared/models
             assert s["model"] == "jettag_cnn2d_float" and not os.path.isdir(SHARED)
