@@ -85,6 +85,31 @@ import TrigRTTools
     }
   }
 
+  /// merge_linear_activation: a Conv2D is one of hls4ml's `_safe_parents`, so with an `auto`
+  /// result the linear activation of a QONNX Quant after it is deleted and the convolution
+  /// outputs the Quant's type directly (hls4ml 1.3.0 does this on such a graph: Conv2D_Conv_0
+  /// result fixed<6,3,RND_CONV,SAT> and no Quant_0 layer; its csim and trigrt agree on 200 rows).
+  @Test func aQuantAfterAnAutoConvolutionMergesIntoIt() throws {
+    func scalar(_ n: String, _ v: Float) -> PB { ONNX.tensor(n, dims: [], floats: [v]) }
+    let conv = [ONNX.attribute("kernel_shape", .ints([1, 1])), ONNX.attribute("strides", .ints([1, 1])),
+                ONNX.attribute("pads", .ints([0, 0, 0, 0])), ONNX.attribute("dilations", .ints([1, 1])), ONNX.attribute("group", .int(1))]
+    let quant = [ONNX.attribute("signed", .int(1)), ONNX.attribute("narrow", .int(0)), ONNX.attribute("rounding_mode", .string("ROUND"))]
+    let g = ONNX.graph(nodes: [ONNX.node("Conv", ["global_in", "Conv_0_param0", "Conv_0_param1"], ["Conv_0_out0"], name: "Conv_0",
+                                         domain: HLSModel.channelsLastDomain, attributes: conv),
+                               ONNX.node("Quant", ["Conv_0_out0", "Quant_0_param0", "Quant_0_param1", "Quant_0_param2"], ["global_out"],
+                                         name: "Quant_0", domain: "qonnx.custom_op.general", attributes: quant)],
+                       inputs: [ONNX.value("global_in", sample: [2, 2, 1])], outputs: [ONNX.value("global_out", sample: [2, 2, 1])],
+                       initializers: [ONNX.tensor("Conv_0_param0", dims: [1, 1, 1, 1], floats: [0.5]), ONNX.tensor("Conv_0_param1", dims: [1], floats: [0]),
+                                      scalar("Quant_0_param0", 0.25), scalar("Quant_0_param1", 0), scalar("Quant_0_param2", 4)])
+    let bytes = ONNX.model(g, extraOpsets: [(HLSModel.channelsLastDomain, 1), ("qonnx.custom_op.general", 1)])
+    let yaml = Self.model + "LayerName:\n  Conv_0:\n    Precision: {accum: 'ap_fixed<16,6>', result: auto}\n"
+    let m = try load(bytes: bytes, config: yaml)
+    #expect(m.layers.map(\.name) == ["Conv2D_Conv_0"])
+    #expect(formats(m, "Conv2D_Conv_0")["result"] == "ap_fixed<4,2,AP_RND_CONV,AP_SAT>")
+    // 0.5·x in ap_fixed<4,2,AP_RND_CONV,AP_SAT>: 0.375 rounds to the even 0.5, 2.0 saturates
+    #expect(try row(m, [1, -1.5, 0.75, 4]) == [0.5, -0.75, 0.5, 1.75])
+  }
+
   /// A cleaned-graph model from ProtoBuilder, loaded in fixed mode with `yaml`.
   func load(bytes: [UInt8], config yaml: String) throws(TrigRTError) -> Model {
     let cfg = NSTemporaryDirectory() + "trigrt-fixedconv-\(getpid())-\(UUID().uuidString).yml"
