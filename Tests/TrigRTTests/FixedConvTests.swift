@@ -251,6 +251,26 @@ import TrigRTTools
     } throws: { e in (e as? TrigRTError)?.code == .unsupported && (e as? TrigRTError)?.message.contains(c.1) == true }
   }
 
+  /// A channels-last 1-D MaxPool ([1, 3, 8] → Transpose → [8, 3], kernel 2, stride 2): hls4ml
+  /// 1.3.0 cannot convert it (parse_pool_layer's 1-D branch never sets pad_left / pad_right;
+  /// ModelGraph raises), so fixed mode has no firmware to match and refuses it at load time,
+  /// naming the layer and quoting hls4ml's failure.
+  @Test func oneDimensionalMaxPoolIsRefused() {
+    let attrs = [ONNX.attribute("kernel_shape", .ints([2])), ONNX.attribute("strides", .ints([2])),
+                 ONNX.attribute("pads", .ints([0, 0]))]
+    let g = ONNX.graph(nodes: [ONNX.node("MaxPool", ["global_in"], ["global_out"], name: "MaxPool_0",
+                                         domain: HLSModel.channelsLastDomain, attributes: attrs)],
+                       inputs: [ONNX.value("global_in", sample: [8, 3])], outputs: [ONNX.value("global_out", sample: [4, 3])])
+    let bytes = ONNX.model(g, extraOpsets: [(HLSModel.channelsLastDomain, 1)])
+    #expect {
+      _ = try load(bytes: bytes, config: Self.model)
+    } throws: { e in
+      guard let t = e as? TrigRTError, t.code == .unsupported else { return false }
+      return t.message.contains("MaxPool_0 (MaxPool): 1-D max pooling is not supported")
+        && t.message.contains("Attribute \"pad_left\" of layer MaxPool_0 (Pooling1D) not set and no default value is specified.")
+    }
+  }
+
   /// count_include_pad 1 without padding changes nothing: accepted.
   @Test func countIncludePadWithoutPaddingIsAccepted() throws {
     let bytes = averagePool(input: [2, 2, 1], kernel: [2, 2], strides: [2, 2], pads: [0, 0, 0, 0], output: [1, 1, 1],

@@ -5,7 +5,7 @@
 /// - `Conv_k` → `Conv2D_Conv_k` (Conv2D) or `Conv1D_Conv_k` (Conv1D; PointwiseConv1D when the
 ///   kernel is 1 wide), weights (F, kh, kw, C) stored as hls4ml holds them, (kh, kw, c) rows ×
 ///   F columns; the config entry of `Conv_k` applies (hls4ml copies it to the new name);
-/// - `MaxPool_k` → Pooling2D / Pooling1D (pool_op Max), name kept;
+/// - `MaxPool_k` (2-D) → Pooling2D (pool_op Max), name kept;
 /// - `AveragePool_k` (2-D) → Pooling2D (pool_op Average), name kept: `parse_pool_layer` builds it
 ///   from a channels-last AveragePool as from a MaxPool (qonnx 1.0.0 itself leaves AveragePool
 ///   channels-first; firmware-sim's preprocessing moves it through qonnx's MaxPool rule).
@@ -23,7 +23,7 @@
 /// (Passes.swift: `_infer_conv_precision`, `_infer_pooling_precision`, output matching for
 /// Transpose; GlobalPooling takes the default).
 ///
-/// Out of scope and refused: 1-D average pooling,
+/// Out of scope and refused: 1-D max pooling (hls4ml 1.3.0 raises converting it), 1-D average pooling,
 /// count_include_pad = 1 with padding, auto_pad, padded max pooling, dilations,
 /// grouped convolutions, ceil_mode, weights that are not plain initialisers (QONNX Quant on a
 /// convolution weight), channels-first (non-converted) Conv / pooling.
@@ -187,6 +187,13 @@ extension HLSModel {
         $0.attrs["pool_op"] = .str("Average")
       }
     } else if n.opType == "MaxPool" {
+      // 1-D: hls4ml 1.3.0 cannot build the layer. parse_pool_layer's 1-D branch never sets
+      // pad_left / pad_right, so ModelGraph raises on the Pooling1D (and it takes n_filt / n_in
+      // from axes 1 and 2 of the channels-last [N, W, C] input, i.e. swapped). No firmware exists
+      // to be bit-exact with: refused.
+      guard rank == 2 else {
+        throw out("1-D max pooling is not supported: hls4ml 1.3.0 cannot convert it (its parse_pool_layer never sets pad_left / pad_right for Pooling1D, so conversion raises 'Exception: Attribute \"pad_left\" of layer \(name) (Pooling1D) not set and no default value is specified.'; it also reads a channels-last [W, C] input's n_filt from W)")
+      }
       if case .int(let c)? = n.attributes["ceil_mode"], c != 0 { throw out("ceil_mode 1 is not supported") }
       // hls4ml fills padding cells with pad_val (data_T with only its top bit set: for an
       // unsigned type a large positive value); no golden set exercises it, so it is refused.
