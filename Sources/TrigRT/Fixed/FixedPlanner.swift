@@ -186,8 +186,8 @@ enum FixedPlanner {
     if w.mode == .average, let a = WindowFixedStep.averaging(input: inF, accum: accum, store: store) {
       (s.sumCast, s.accumShift, s.dataShift) = a
       s.wrapOnce(input: inF, accum: accum)
-      // (HLSGraph gives one divisor per output, each ≥ 1: pads smaller than the kernel)
-      if let d = w.divisors, d.count == w.outCount, d.allSatisfy({ $0 >= 1 }) {
+      // (HLSGraph gives one divisor per output, each ≥ 1, or refuses the layer)
+      if let d = w.divisors {
         let p = store.allocate(d.count, of: Int32.self)
         for (i, v) in d.enumerated() { p[i] = v }
         s.divisors = UnsafePointer(p)
@@ -480,9 +480,10 @@ extension FixedPlanner {
                               tiles: h, blocks: UnsafePointer(blocks), blockCount: codes.count, bias: UnsafePointer(bias), shift: Int16(16 - w), mask: f.accumSigned ? -1 : Int16((1 << w) - 1),
                               signed: f.accumSigned, relu: relu)
     }
-    for i in chains.keys.sorted() {
+    let order = chains.keys.sorted()
+    for i in order {
       guard let y = chains[i]?.y, readers[y] == 1, isArena(y),
-            let j = chains.keys.sorted().first(where: { $0 > i && chains[$0]?.x == y }) else { continue }
+            let j = order.first(where: { $0 > i && chains[$0]?.x == y }) else { continue }
       chains[i]?.outputInt16 = true
       chains[j]?.inputInt16 = true
     }

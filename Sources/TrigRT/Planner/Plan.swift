@@ -309,12 +309,11 @@ enum Planner {
     if fixed != nil {
       // Element-wise layers folded into fast Dense epilogues write their output while the
       // Dense runs: that output is live from the Dense's step on.
-      let folds = FixedPlanner.foldEpilogues(&steps, readers: readers, isArena: { s in
+      let isArena: (Int32) -> Bool = { s in
         if case .arena = bindings[Int(s)] { return true } else { return false }
-      }, store: store, scratchBytes: &scratchBytes)
-      FixedPlanner.chain16(&steps, readers: readers, isArena: { s in
-        if case .arena = bindings[Int(s)] { return true } else { return false }
-      }, store: store)
+      }
+      let folds = FixedPlanner.foldEpilogues(&steps, readers: readers, isArena: isArena, store: store, scratchBytes: &scratchBytes)
+      FixedPlanner.chain16(&steps, readers: readers, isArena: isArena, store: store)
       for (at, s) in folds {
         first[s] = min(first[s] ?? at, at)
         if case .denseFixed(let d) = steps[at], let e = d.epilogue, e.skip > 0, infos[at].kind.hasSuffix(")") {

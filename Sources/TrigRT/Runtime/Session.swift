@@ -482,8 +482,8 @@ public final class Session: ManagedBuffer<SessionHeader, UInt8> {
 }
 
 enum Executor {
-  @inline(never)
   /// Unobserved. `fast` (the plan's FastStep per step), when given, is dispatched on first.
+  @inline(never)
   static func execute(_ steps: UnsafeMutableBufferPointer<Step>, _ slots: Slots, batch: Int, fast: UnsafePointer<FastStep>? = nil) {
     run(steps, slots, batch: batch, stats: nil, NoObserver.self, fast: fast)
   }
@@ -523,13 +523,8 @@ enum Executor {
       }
       switch base[i] {
       case .denseFixed(let s):
-        if !O.enabled, let c = s.chain {
-          DenseFixedKernel.runChain(c, slots, batch: batch)
-          i &+= c.pointee.skip
-          continue
-        }
         DenseFixedKernel.run(s, slots, batch: batch, stats: stats, O.self)
-        // Unobserved, a fast Dense with a folded epilogue has also computed the next layers.
+        // Unobserved, a fast Dense with a folded epilogue (chained or not) has also computed the next layers.
         if !O.enabled, s.fast != nil, let e = s.epilogue { i &+= e.skip }
       case .normalizeFixed(let s): NormalizeFixedKernel.run(s, slots, batch: batch, stats: stats, O.self)
       case .activationFixed(let s): ActivationFixedKernel.run(s, slots, batch: batch, stats: stats, O.self)

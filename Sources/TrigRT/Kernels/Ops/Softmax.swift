@@ -221,10 +221,6 @@ enum SoftmaxFixedKernel {
     }
   }
 
-  /// Stable / latency over one contiguous slice of at most eight values (a classifier's
-  /// outputs) on eight lanes: the normalisation, the table indices and the final products as
-  /// vectors, the lookups and hls4ml's reduce tree (split at the largest power of two below n,
-  /// recursively: `reduce`) written out per n.
   /// Unobserved stable / latency softmax with lane casts over contiguous slices of at most
   /// eight values: `small`.
   static func takesSmall(_ s: SoftmaxFixedStep) -> Bool {
@@ -240,6 +236,10 @@ enum SoftmaxFixedKernel {
     for r in 0..<(batch &* s.pointee.outer) { small(s, x + r &* n, y + r &* n) }
   }
 
+  /// Stable / latency over one contiguous slice of at most eight values (a classifier's
+  /// outputs) on eight lanes: the normalisation, the table indices and the final products as
+  /// vectors, the lookups and hls4ml's reduce tree (split at the largest power of two below n,
+  /// recursively: `reduce`) written out per n.
   @inline(__always)
   static func small(_ s: UnsafePointer<SoftmaxFixedStep>, _ x: UnsafePointer<Int64>, _ y: UnsafeMutablePointer<Int64>) {
     let l = s.pointee.lanes.unsafelyUnwrapped, expAccum = s.pointee.expAccum.unsafelyUnwrapped, invTable = s.pointee.invTable.unsafelyUnwrapped
