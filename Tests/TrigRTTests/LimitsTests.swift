@@ -114,6 +114,46 @@ import Testing
     let chain = ONNX.model(ONNX.graph(nodes: nodes, inputs: [ONNX.value("x", sample: [64])], outputs: [ONNX.value("y", sample: [64])],
                                       initializers: [c]))
     expectFailure(chain, .limit, "max_weight_bytes", LoadOptions(limits: Limits(maxWeightBytes: 64 * 4 * 50)))
+    let cap = LoadOptions()   // 64 Mi elements
+    func int64s(_ name: String, _ v: [Int64]) -> PB {
+      ONNX.tensor(name, dims: [Int64(v.count)], raw: v.flatMap { x in withUnsafeBytes(of: x.littleEndian) { Array($0) } }, dataType: 7)
+    }
+    // Each result below has 2^31 elements (16 GiB as Double): computed before the check, it
+    // would take the test process's memory.
+    // a [2, 1] constant padded to [2^20, 2^11]
+    let pair = ONNX.tensor("c2", dims: [2, 1], floats: [1, 2])
+    let pad = ONNX.model(ONNX.graph(nodes: [ONNX.node("Pad", ["c2", "pads"], ["p"], name: "grow"), ONNX.node("Add", ["x", "p"], ["y"])],
+                                    inputs: [ONNX.value("x", sample: [1 << 20, 1 << 11])], outputs: [ONNX.value("y", sample: [1 << 20, 1 << 11])],
+                                    initializers: [pair, int64s("pads", [0, 0, (1 << 20) - 2, (1 << 11) - 1])]))
+    expectFailure(pad, .limit, "node 'grow' (Pad)", cap)
+    // 64 Ki indices into a [2, 32 Ki] table
+    let table = ONNX.tensor("t", dims: [2, 1 << 15], floats: [Float](repeating: 1, count: 1 << 16))
+    let gather = ONNX.model(ONNX.graph(nodes: [ONNX.node("Gather", ["t", "i"], ["g"], name: "many"), ONNX.node("Add", ["x", "g"], ["y"])],
+                                       inputs: [ONNX.value("x", sample: [1 << 16, 1 << 15])], outputs: [ONNX.value("y", sample: [1 << 16, 1 << 15])],
+                                       initializers: [table, int64s("i", [Int64](repeating: 0, count: 1 << 16))]))
+    expectFailure(gather, .limit, "node 'many' (Gather)", cap)
+    // Max of [64 Ki, 1] and [1, 32 Ki]
+    let tall = ONNX.tensor("a", dims: [1 << 16, 1], floats: [Float](repeating: 1, count: 1 << 16))
+    let flat = ONNX.tensor("b", dims: [1, 1 << 15], floats: [Float](repeating: 1, count: 1 << 15))
+    let max = ONNX.model(ONNX.graph(nodes: [ONNX.node("Max", ["a", "b"], ["c"], name: "outer"), ONNX.node("Add", ["x", "c"], ["y"])],
+                                    inputs: [ONNX.value("x", sample: [1 << 16, 1 << 15])], outputs: [ONNX.value("y", sample: [1 << 16, 1 << 15])],
+                                    initializers: [tall, flat]))
+    expectFailure(max, .limit, "node 'outer' (Max)", cap)
+  }
+
+  /// hls4ml turns a Mul by a scalar into an ApplyAlpha with a scale and bias per element of its
+  /// input: over the weight cap that is refused before it is built (a fuzzer's [N, 2^31] input
+  /// took 16 GiB here).
+  @Test func fixedModePerElementConstantsCountAgainstTheCap() {
+    let s = ONNX.tensor("s", dims: [], floats: [1.5])
+    let mul = ONNX.model(ONNX.graph(nodes: [ONNX.node("Mul", ["x", "s"], ["y"])], inputs: [ONNX.value("x", sample: [1 << 16])],
+                                    outputs: [ONNX.value("y", sample: [1 << 16])], initializers: [s]))
+    guard case .success = load(mul, LoadOptions(mode: .fixed)) else { Issue.record("a Mul by a scalar over 64 Ki elements did not load"); return }
+    expectFailure(mul, .limit, "hls4ml's ApplyAlpha bn_Mul_0, a scale and bias per element of [65536], holds 65536 elements",
+                  LoadOptions(mode: .fixed, limits: Limits(maxWeightBytes: 1 << 16)))
+    let huge = ONNX.model(ONNX.graph(nodes: [ONNX.node("Mul", ["x", "s"], ["y"])], inputs: [ONNX.value("x", sample: [1 << 31])],
+                                     outputs: [ONNX.value("y", [])], initializers: [s]))
+    expectFailure(huge, .limit, "per element of [2147483648]", LoadOptions(mode: .fixed))
   }
 
   @Test func arenaCapAtLoadAndAtSessionCreation() throws {

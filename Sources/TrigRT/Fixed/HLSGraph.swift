@@ -391,11 +391,21 @@ final class HLSModel {
   var inputs: [String] = []
   let config: HLSConfigState
   let source: String
+  /// The load's caps: the per-element constants the passes build count against the weight cap.
+  let limits: Limits
   var notes: [String] = []
 
-  init(config: HLSConfigState, source: String) {
+  init(config: HLSConfigState, source: String, limits: Limits = Limits()) {
     self.config = config
     self.source = source
+    self.limits = limits
+  }
+
+  /// Refuses, before it is built, a per-element constant of `shape` (an ApplyAlpha's scale or
+  /// bias, broadcast to its tensor as hls4ml does) that holds more elements than the weight cap.
+  func checkPerElement(_ shape: [Int], _ what: @autoclosure () -> String) throws(TrigRTError) {
+    guard Shapes.checkedCount(shape, limit: limits.maxConstantElements) == nil else { return }
+    throw limits.weightError(source, "fixed mode: " + what(), elements: Shapes.checkedCount(shape, limit: Int.max) ?? Int.max)
   }
 
   func fail(_ m: String, code: Status = .unsupported) -> TrigRTError {
@@ -712,8 +722,8 @@ final class HLSModel {
                                      "Flatten", "Resize", "Pad", "Conv", "MaxPool", "AveragePool", "GlobalAveragePool",
                                      "GlobalMaxPool", "Identity", "Dropout"]
 
-  static func parse(_ g: HLSPreprocess.Cleaned, config: HLSConfigState, source: String) throws(TrigRTError) -> HLSModel {
-    let m = HLSModel(config: config, source: source)
+  static func parse(_ g: HLSPreprocess.Cleaned, config: HLSConfigState, source: String, limits: Limits = Limits()) throws(TrigRTError) -> HLSModel {
+    let m = HLSModel(config: config, source: source, limits: limits)
     // config_from_onnx_model and the converter both refuse unsupported ops first.
     for n in g.nodes where !handled.contains(n.opType) { throw m.fail(unsupportedByHls4ml + n.opType) }
     let initNames = Set(g.initializerOrder)
@@ -1068,13 +1078,14 @@ enum HLSFrontend {
   }
 
   /// hls4ml's conversion of a model with a config: preprocessing, parsing, every flow.
-  static func convert(_ graph: Graph, lowered: LoweredGraph, config: PrecisionConfig, source: String) throws(TrigRTError) -> HLSModel {
+  static func convert(_ graph: Graph, lowered: LoweredGraph, config: PrecisionConfig, source: String,
+                      limits: Limits = Limits()) throws(TrigRTError) -> HLSModel {
     let cleaned: HLSPreprocess.Cleaned
     do { cleaned = try HLSPreprocess.clean(graph, folded: foldedValues(lowered)) } catch {
       throw TrigRTError(.unsupported, "\(source): fixed mode: hls4ml's ONNX preprocessing (qonnx cleanup, GemmToMatMul) fails: \(error.message)")
     }
     let state = HLSConfigState(config)
-    let m = try HLSModel.parse(cleaned, config: state, source: source)
+    let m = try HLSModel.parse(cleaned, config: state, source: source, limits: limits)
     try Passes.run(m)
     m.notes += config.notes
     m.noteUnusedEntries()
@@ -1109,8 +1120,9 @@ extension HLSModel {
 enum HLSGraphBuilder {
   static let unitScale = try! FixedFormat(parsing: "ap_uint<1>")
 
-  static func build(_ lowered: LoweredGraph, graph: Graph, config: PrecisionConfig, source: String) throws(TrigRTError) -> HLSGraph {
-    let m = try HLSFrontend.convert(graph, lowered: lowered, config: config, source: source)
+  static func build(_ lowered: LoweredGraph, graph: Graph, config: PrecisionConfig, source: String,
+                    limits: Limits = Limits()) throws(TrigRTError) -> HLSGraph {
+    let m = try HLSFrontend.convert(graph, lowered: lowered, config: config, source: source, limits: limits)
     return try plan(m, lowered: lowered, source: source)
   }
 

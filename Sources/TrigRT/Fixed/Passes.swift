@@ -385,6 +385,7 @@ enum Passes {
       let prec = try quantPrecision(m, bitwidth: q.bitwidth, integer: q.bitwidth, signed: l.attrs["signed"]?.truthy ?? false,
                                     narrow: l.attrs["narrow"]?.truthy ?? false, rounding: l.attrs["rounding_mode"]?.string)
       let c = m.producer(l.inputs[0])!
+      if let sh = NDArray.broadcastShape(c.value!.shape, q.scale.shape) { try m.checkPerElement(sh, "the quantized constant of \(l.name) (\(sh))") }
       guard let scaled = NDArray.binary(.div, c.value!, q.scale), let shifted = scaled + q.zeropt else {
         throw m.fail("ValueError: the Quant parameters of \(l.name) do not broadcast against its constant")
       }
@@ -393,6 +394,7 @@ enum Passes {
       c.outVar.type.precision = prec
       let inShape = try m.inputVar(l).shape
       _ = copyConfig(m, from: l, to: l.name + "_rescale", deep: true)
+      try m.checkPerElement(inShape, "hls4ml's ApplyAlpha \(l.name)_rescale, a scale per element of \(inShape),")
       guard let rebias = q.zeropt.negated * q.scale, let s = q.scale.broadcast(to: inShape), let b = rebias.broadcast(to: inShape) else {
         throw m.fail("ValueError: the Quant scale of \(l.name) does not broadcast to its input \(inShape)")
       }
@@ -411,6 +413,7 @@ enum Passes {
       c.outVar.type.precision = .xnor
       let inShape = try m.inputVar(l).shape
       _ = copyConfig(m, from: l, to: l.name + "_rescale", deep: true)
+      try m.checkPerElement(inShape, "hls4ml's ApplyAlpha \(l.name)_rescale, a scale per element of \(inShape),")
       guard let rebias = NDArray.scalar(0, .i64).negated * scale, let s = scale.broadcast(to: inShape), let b = rebias.broadcast(to: inShape) else {
         throw m.fail("ValueError: the BipolarQuant scale of \(l.name) does not broadcast to its input \(inShape)")
       }
@@ -448,6 +451,7 @@ enum Passes {
       }
       try m.replace(l, with: act)
       let inShape = try m.inputVar(l).shape
+      try m.checkPerElement(inShape, "hls4ml's ApplyAlpha \(l.name)_rescale, a scale per element of \(inShape),")
       if !bipolar {
         let scaleCfg = cfg.deepCopy()
         m.config.setNameConfig(l.name + "_scale", scaleCfg)
@@ -547,6 +551,7 @@ enum Passes {
       let outShape = l.outVar.shape
       var newScale: NDArray? = nil, newBias: NDArray? = nil
       var dropBias = false
+      try m.checkPerElement(outShape, "the scale \(aa.name) propagates through \(l.name), one per element of \(outShape),")
       if bias.shape.isEmpty && bias.data[0] == 0, let s = scale.broadcast(to: outShape) {
         newScale = s
         newBias = .zeros(outShape)
@@ -601,6 +606,7 @@ enum Passes {
       }
       func fit(_ a: NDArray) throws(TrigRTError) -> NDArray {
         if a.shape == inShape || a.squeezedShape == inShape { return a }
+        try m.checkPerElement(inShape, "hls4ml's ApplyAlpha bn_\(l.name), a scale and bias per element of \(inShape),")
         guard let b = a.broadcast(to: inShape) else {
           throw m.fail("ValueError: the constant of \(l.name) (shape \(c.value!.shape)) does not broadcast to its input \(inShape)")
         }
@@ -638,6 +644,7 @@ enum Passes {
       }
       func fit(_ a: NDArray) throws(TrigRTError) -> NDArray {
         if a.shape == inShape || a.squeezedShape == inShape { return a }
+        try m.checkPerElement(inShape, "hls4ml's ApplyAlpha bn_\(l.name), a scale and bias per element of \(inShape),")
         guard let b = a.broadcast(to: inShape) else {
           throw m.fail("ValueError: the constant of \(l.name) (shape \(c.value!.shape)) does not broadcast to its input \(inShape)")
         }

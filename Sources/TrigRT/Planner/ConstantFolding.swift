@@ -23,8 +23,7 @@ enum ConstantFolding {
         throw ctx.fail(.shape, node, "cannot broadcast constants \(a.dims) and \(b.dims)")
       }
       // Broadcasting can make the result far larger than both inputs: check before computing.
-      guard let n = Shapes.checkedCount(shape) else { throw ctx.fail(.limit, node, "folded result \(shape) has more than 2^31 elements") }
-      try ctx.checkConstantBudget(node, adding: n)
+      try ctx.checkFoldedShape(node, shape)
       guard let r = Arithmetic.fold(op, a, b) else {
         throw ctx.fail(.shape, node, "cannot broadcast constants \(a.dims) and \(b.dims)")
       }

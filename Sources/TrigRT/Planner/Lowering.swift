@@ -251,6 +251,12 @@ struct LoweringContext {
     }
   }
 
+  /// `checkConstantBudget` for a folded result of `shape`, before it is computed.
+  func checkFoldedShape(_ node: Node, _ shape: [Int]) throws(TrigRTError) {
+    guard let n = Shapes.checkedCount(shape) else { throw fail(.limit, node, "folded result \(shape) has more than 2^31 elements") }
+    try checkConstantBudget(node, adding: n)
+  }
+
   /// Records a folded constant output.
   mutating func constant(_ node: Node, _ c: Constant) throws(TrigRTError) {
     try checkConstantBudget(node, adding: c.count)

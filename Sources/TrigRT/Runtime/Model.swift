@@ -188,7 +188,7 @@ public final class Model: @unchecked Sendable {
       } else {
         let config = try options.precisionConfig.map { (p: String) throws(TrigRTError) in try PrecisionConfig.load(path: p) }
           ?? PrecisionConfig.modelDefault(source: "hls4ml's default (ap_fixed<16,6>)")
-        let hls = try HLSGraphBuilder.build(lowered, graph: graph, config: config, source: source)
+        let hls = try HLSGraphBuilder.build(lowered, graph: graph, config: config, source: source, limits: limits)
         fixedGraph.values = hls.values
         fixedGraph.layers = hls.layers.map { Layer(name: $0.name, opTypes: [$0.className], op: .hls($0), inputs: $0.inputs, output: $0.output) }
         plan = try Planner.build(fixedGraph, source: source, fixed: Planner.FixedContext(formats: hls.formats, inputFormats: hls.inputFormats))

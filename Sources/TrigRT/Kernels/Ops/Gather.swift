@@ -55,6 +55,8 @@ enum Gather {
     guard data.dims.count >= 1 else { throw ctx.fail(.shape, node, "data is a scalar") }
     let axis = try ctx.axis(node, try ctx.int(node, "axis", default: 0), rank: data.dims.count)
     let idx = try indices(node, ind, size: data.dims[axis], ctx)
+    // Many indices make the result larger than data: check before computing.
+    try ctx.checkFoldedShape(node, Array(data.dims[..<axis]) + ind.dims + Array(data.dims[(axis + 1)...]))
     let src = sources(dims: data.dims, axis: axis, idx: idx)
     var out = Constant(dims: Array(data.dims[..<axis]) + ind.dims + Array(data.dims[(axis + 1)...]), dataType: data.dataType,
                        values: src.map { data.values[$0] })

@@ -78,6 +78,8 @@ enum MinMax {
     try ctx.arity(node, inputs: 1...64)
     var acc = cs[0]
     for c in cs.dropFirst() {
+      // Broadcasting can make the result far larger than both operands: check before computing.
+      if let shape = Shapes.broadcast(acc.dims, c.dims) { try ctx.checkFoldedShape(node, shape) }
       guard let r = combine(isMax, acc, c) else { throw ctx.fail(.shape, node, "cannot broadcast constants \(acc.dims) and \(c.dims)") }
       acc = r
     }

@@ -68,7 +68,7 @@ enum Pad {
   static func fold(_ node: Node, _ c: Constant, _ ctx: LoweringContext) throws(TrigRTError) -> Constant {
     let (begin, end, value) = try parameters(node, ctx, rank: c.dims.count)
     let out = c.dims.indices.map { c.dims[$0] + begin[$0] + end[$0] }
-    guard Shapes.count(out) <= ONNXReader.maxElements else { throw ctx.fail(.unsupported, node, "the padded constant \(out) is too large") }
+    try ctx.checkFoldedShape(node, out)   // padding makes the result larger than its input
     var values = [Double](repeating: value, count: Shapes.count(out))
     for i in 0..<c.count {
       var rem = i, o = 0, scale = 1
