@@ -301,6 +301,12 @@ import Testing
     let m = ONNX.model(ONNX.graph(nodes: [ONNX.node("Softmax", ["c"], ["s"], name: "sm"), ONNX.node("Add", ["x", "s"], ["y"])],
                                   inputs: [ONNX.value("x", sample: [4])], outputs: [ONNX.value("y", sample: [4])], initializers: [c]))
     expectFailure(m, .unsupported, "node 'sm' (Softmax): input 0 (input, 'c') is a constant")
+    // Concat of scalar constants folds to nothing ONNX defines (a fuzzer's find; it trapped)
+    let z = ONNX.tensor("z", dims: [], floats: [1])
+    let cat = ONNX.model(ONNX.graph(nodes: [ONNX.node("Concat", ["z", "z"], ["c"], name: "cat", attributes: [ONNX.attribute("axis", .int(0))]),
+                                            ONNX.node("Add", ["x", "c"], ["y"])],
+                                    inputs: [ONNX.value("x", sample: [2])], outputs: [ONNX.value("y", sample: [2])], initializers: [z]))
+    expectFailure(cat, .shape, "node 'cat' (Concat): input 0 is a scalar")
   }
 
   // MARK: Precision configs

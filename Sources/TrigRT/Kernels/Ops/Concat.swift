@@ -34,8 +34,9 @@ enum Concat {
   }
 
   static func fold(_ node: Node, _ cs: [Constant], _ ctx: LoweringContext) throws(TrigRTError) -> Constant {
-    let first = cs[0].dims
-    let axis = try ctx.axis(node, try ctx.int(node, "axis", default: 0), rank: max(first.count, 1))
+    guard let first = cs.first?.dims else { throw ctx.fail(.malformed, node, "has no inputs") }
+    guard !first.isEmpty else { throw ctx.fail(.shape, node, "input 0 is a scalar; Concat needs inputs of rank 1 or more") }
+    let axis = try ctx.axis(node, try ctx.int(node, "axis", default: 0), rank: first.count)
     var out = first
     out[axis] = 0
     for c in cs {
