@@ -154,6 +154,18 @@ import Testing
     let huge = ONNX.model(ONNX.graph(nodes: [ONNX.node("Mul", ["x", "s"], ["y"])], inputs: [ONNX.value("x", sample: [1 << 31])],
                                      outputs: [ONNX.value("y", [])], initializers: [s]))
     expectFailure(huge, .limit, "per element of [2147483648]", LoadOptions(mode: .fixed))
+    // QONNX semantics (no config): a quantized constant added to a quantized input is an
+    // ApplyAlpha with a bias per element too
+    let quant = [ONNX.attribute("signed", .int(1)), ONNX.attribute("narrow", .int(0)), ONNX.attribute("rounding_mode", .string("ROUND"))]
+    func q(_ x: String, _ y: String) -> PB {
+      ONNX.node("Quant", [x, "qs", "qz", "qb"], [y], domain: "qonnx.custom_op.general", attributes: quant)
+    }
+    let qadd = ONNX.model(ONNX.graph(nodes: [q("x", "xq"), q("s", "sq"), ONNX.node("Add", ["xq", "sq"], ["y"], name: "shift")],
+                                     inputs: [ONNX.value("x", sample: [1 << 31])], outputs: [ONNX.value("y", [])],
+                                     initializers: [s, ONNX.tensor("qs", dims: [], floats: [0.25]), ONNX.tensor("qz", dims: [], floats: [0]),
+                                                    ONNX.tensor("qb", dims: [], floats: [8])]),
+                          extraOpsets: [("qonnx.custom_op.general", 1)])
+    expectFailure(qadd, .limit, "the ApplyAlpha of shift, a scale and bias per element of [2147483648]", LoadOptions(mode: .fixed))
   }
 
   @Test func arenaCapAtLoadAndAtSessionCreation() throws {

@@ -22,7 +22,7 @@ enum QONNXExact {
     var notes: [String]
   }
 
-  static func build(_ g: LoweredGraph, source: String) throws(TrigRTError) -> Result {
+  static func build(_ g: LoweredGraph, source: String, limits: Limits = Limits()) throws(TrigRTError) -> Result {
     var values = g.values
     var formats: [Int: FixedFormat] = [:]
     var layers: [Layer] = []
@@ -109,6 +109,10 @@ enum QONNXExact {
           let n = va.count
           guard c.count == n || c.count == 1 || c.dims.last == va.shape.last && c.count == (va.shape.last ?? 0) else { floatLayer(l); continue }
           let last = va.shape.last ?? 1
+          // The ApplyAlpha holds a scale and bias per element: refused before it is built.
+          guard n <= limits.maxConstantElements else {
+            throw limits.weightError(source, "fixed mode: the ApplyAlpha of \(l.name), a scale and bias per element of \(va.shape),", elements: n)
+          }
           let vals = (0..<n).map { c.count == 1 ? c.values[0] : (c.count == n ? c.values[$0] : c.values[$0 % last]) }
           let sum = b.op == .add ? ExactFormat.sum(x.exact, cf.exact) : ExactFormat.difference(x.exact, cf.exact)
           let unit = try! FixedFormat(parsing: "ap_uint<1>")

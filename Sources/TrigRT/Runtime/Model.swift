@@ -180,7 +180,7 @@ public final class Model: @unchecked Sendable {
       var fixedGraph = lowered
       if options.precisionConfig == nil && isQONNX {
         // QONNX semantics: Quant outputs exact in fixed point, the rest as qonnx computes it.
-        let q = try QONNXExact.build(lowered, source: source)
+        let q = try QONNXExact.build(lowered, source: source, limits: limits)
         fixedGraph.values = q.values
         fixedGraph.layers = q.layers
         let inputFormats = lowered.inputs.map { q.formats[$0] ?? PrecisionConfig.hls4mlDefault }
