@@ -166,6 +166,19 @@ import Testing
                                                     ONNX.tensor("qb", dims: [], floats: [8])]),
                           extraOpsets: [("qonnx.custom_op.general", 1)])
     expectFailure(qadd, .limit, "the ApplyAlpha of shift, a scale and bias per element of [2147483648]", LoadOptions(mode: .fixed))
+    // a convolution's im2col index table (62 × 62 pixels × 9 columns) against a 16 Ki-element cap
+    let attrs = [ONNX.attribute("kernel_shape", .ints([3, 3])), ONNX.attribute("strides", .ints([1, 1])),
+                 ONNX.attribute("pads", .ints([0, 0, 0, 0])), ONNX.attribute("dilations", .ints([1, 1])), ONNX.attribute("group", .int(1))]
+    let conv = ONNX.model(ONNX.graph(nodes: [ONNX.node("Conv", ["global_in", "Conv_0_param0", "Conv_0_param1"], ["Conv_0_out0"], name: "Conv_0",
+                                                        domain: HLSModel.channelsLastDomain, attributes: attrs),
+                                              ONNX.node("Relu", ["Conv_0_out0"], ["global_out"], name: "Relu_0")],
+                                     inputs: [ONNX.value("global_in", sample: [64, 64, 1])], outputs: [ONNX.value("global_out", sample: [62, 62, 1])],
+                                     initializers: [ONNX.tensor("Conv_0_param0", dims: [1, 3, 3, 1], floats: [Float](repeating: 0.5, count: 9)),
+                                                    ONNX.tensor("Conv_0_param1", dims: [1], floats: [0])]),
+                          extraOpsets: [(HLSModel.channelsLastDomain, 1)])
+    if case .failure(let e) = load(conv, LoadOptions(mode: .fixed)) { Issue.record("the 64 × 64 convolution did not load: \(e.message)"); return }
+    expectFailure(conv, .limit, "the im2col index table of Conv2D_Conv_0, one per column entry [3844, 9], holds 34596 elements",
+                  LoadOptions(mode: .fixed, limits: Limits(maxWeightBytes: 1 << 16)))
   }
 
   @Test func arenaCapAtLoadAndAtSessionCreation() throws {

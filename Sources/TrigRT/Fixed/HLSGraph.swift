@@ -402,7 +402,8 @@ final class HLSModel {
   }
 
   /// Refuses, before it is built, a per-element constant of `shape` (an ApplyAlpha's scale or
-  /// bias, broadcast to its tensor as hls4ml does) that holds more elements than the weight cap.
+  /// bias, broadcast to its tensor as hls4ml does; a gather's index table) that holds more
+  /// elements than the weight cap (indices are 4 bytes, as float32 weights).
   func checkPerElement(_ shape: [Int], _ what: @autoclosure () -> String) throws(TrigRTError) {
     guard Shapes.checkedCount(shape, limit: limits.maxConstantElements) == nil else { return }
     throw limits.weightError(source, "fixed mode: " + what(), elements: Shapes.checkedCount(shape, limit: Int.max) ?? Int.max)
@@ -1296,6 +1297,7 @@ enum HLSGraphBuilder {
         h.resolved["bias"] = try format(b.type.precision, l, "bias type")
         h.resolved["accum"] = try format(l.types["accum_t"]!.precision, l, "accum type")
         if !geo.isPointwise {
+          try m.checkPerElement([geo.pixels, l.nIn], "the im2col index table of \(l.name), one per column entry \([geo.pixels, l.nIn]),")
           let idx = geo.im2col()
           values.append(Value(name: l.outputs[0] + "/im2col", shape: [geo.pixels, l.nIn], isBatched: true, constant: nil, aliasOf: nil))
           let col = values.count - 1
@@ -1315,6 +1317,7 @@ enum HLSGraphBuilder {
         guard let geo = l.conv else { throw no(l, "no geometry") }
         let accum = try format(l.types["accum_t"]!.precision, l, "accum type")
         h.resolved["accum"] = accum
+        try m.checkPerElement([geo.pixels * geo.channels, geo.kH * geo.kW], "the window index table of \(l.name), one per window cell,")
         let idx = geo.poolWindows()
         switch l.attrs["pool_op"]?.string {
         case "Max":
@@ -1347,6 +1350,7 @@ enum HLSGraphBuilder {
         if op == "Average" && WindowFixedStep.averaging(input: inF, accum: accum, store: ConstantStore()) == nil {
           throw no(l, "the exact sum of \(accum) and \(inF) is wider than 62 bits")
         }
+        try m.checkPerElement([nf, len], "the index table of \(l.name), one per input element,")
         var idx: [Int32] = []
         idx.reserveCapacity(nf * len)
         for f in 0..<nf { for i in 0..<len { idx.append(Int32(i * nf + f)) } }
@@ -1359,6 +1363,7 @@ enum HLSGraphBuilder {
         var inStride = [Int](repeating: 1, count: inShape.count)
         for a in stride(from: inShape.count - 2, through: 0, by: -1) { inStride[a] = inStride[a + 1] * inShape[a + 1] }
         let outShape = perm.map { inShape[$0] }
+        try m.checkPerElement(outShape, "the index table of \(l.name), one per element of \(outShape),")
         let n = outShape.reduce(1, *)
         var idx = [Int32](repeating: 0, count: n)
         var coord = [Int](repeating: 0, count: outShape.count)
