@@ -332,6 +332,11 @@ import Testing
                                             ONNX.node("Add", ["x", "c"], ["y"])],
                                     inputs: [ONNX.value("x", sample: [2])], outputs: [ONNX.value("y", sample: [2])], initializers: [z]))
     expectFailure(cat, .shape, "node 'cat' (Concat): input 0 is a scalar")
+    // a reduction of a scalar constant along axis 0 (it trapped)
+    let rmax = ONNX.model(ONNX.graph(nodes: [ONNX.node("ReduceMax", ["z"], ["c"], name: "rmax", attributes: [ONNX.attribute("axes", .ints([0]))]),
+                                             ONNX.node("Add", ["x", "c"], ["y"])],
+                                     inputs: [ONNX.value("x", sample: [2])], outputs: [ONNX.value("y", sample: [2])], initializers: [z]))
+    expectFailure(rmax, .malformed, "node 'rmax' (ReduceMax): axis 0 is out of range for rank 0")
   }
 
   // MARK: Precision configs

@@ -61,7 +61,8 @@ enum Reduce {
     let (axes, keep, noop) = try axes(node, kind, ctx)
     if axes == nil && noop { return c }
     var set = Set<Int>()
-    for a in axes ?? Array(0..<c.dims.count) { set.insert(try ctx.axis(node, a, rank: max(c.dims.count, 1))) }
+    // (a scalar has no axis to name: ONNX allows axes in [-r, r - 1])
+    for a in axes ?? Array(0..<c.dims.count) { set.insert(try ctx.axis(node, a, rank: c.dims.count)) }
     let t = table(c.dims, reduce: set, keep: keep)
     let n = Shapes.count(t.out)
     var v = [Float](repeating: kind == .max ? -.infinity : 0, count: n)
