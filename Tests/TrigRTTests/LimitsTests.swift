@@ -141,6 +141,31 @@ import Testing
     expectFailure(max, .limit, "node 'outer' (Max)", cap)
   }
 
+  /// Index tables the plan keeps (a Resize's or Gather's source per output element, a
+  /// reduction's target per input element) count against the weight cap before they are built
+  /// (a Resize to [1, 2^40, 2] allocated 4 GiB of coordinates and trapped).
+  @Test func planTimeTablesCountAgainstTheCap() {
+    func int64s(_ name: String, _ v: [Int64]) -> PB {
+      ONNX.tensor(name, dims: [Int64(v.count)], raw: v.flatMap { x in withUnsafeBytes(of: x.littleEndian) { Array($0) } }, dataType: 7)
+    }
+    func resize(_ sizes: [Int64]) -> [UInt8] {
+      ONNX.model(ONNX.graph(nodes: [ONNX.node("Resize", ["x", "", "", "sz"], ["y"], name: "up", attributes: [ONNX.attribute("mode", .string("nearest"))])],
+                            inputs: [ONNX.value("x", sample: [1, 2, 2])], outputs: [ONNX.value("y", [])], initializers: [int64s("sz", sizes)]))
+    }
+    expectFailure(resize([1, 1, 1 << 40, 2]), .limit, "node 'up' (Resize): output [1, 1099511627776, 2] has more than 2^31 elements")
+    let small = LoadOptions(limits: Limits(maxWeightBytes: 1 << 16))   // 16 Ki entries
+    if case .failure(let e) = load(resize([1, 1, 64, 64])) { Issue.record("a 64 × 64 Resize did not load: \(e.message)") }
+    expectFailure(resize([1, 1, 256, 256]), .limit, "node 'up' (Resize): the gather table (one source per output element of [1, 256, 256]) holds 65536 elements", small)
+    let gather = ONNX.model(ONNX.graph(nodes: [ONNX.node("Gather", ["x", "i"], ["y"], name: "pick", attributes: [ONNX.attribute("axis", .int(1))])],
+                                       inputs: [ONNX.value("x", sample: [4, 1024])], outputs: [ONNX.value("y", [])],
+                                       initializers: [int64s("i", [Int64](repeating: 0, count: 32))]))
+    expectFailure(gather, .limit, "node 'pick' (Gather): the gather table (one source per output element of [32, 1024]) holds 32768 elements", small)
+    let reduce = ONNX.model(ONNX.graph(nodes: [ONNX.node("ReduceSum", ["x", "a"], ["y"], name: "sum")],
+                                       inputs: [ONNX.value("x", sample: [64, 1024])], outputs: [ONNX.value("y", [])],
+                                       initializers: [int64s("a", [1])]))
+    expectFailure(reduce, .limit, "node 'sum' (ReduceSum): the reduction table", small)
+  }
+
   /// hls4ml turns a Mul by a scalar into an ApplyAlpha with a scale and bias per element of its
   /// input: over the weight cap that is refused before it is built (a fuzzer's [N, 2^31] input
   /// took 16 GiB here).

@@ -251,6 +251,13 @@ struct LoweringContext {
     }
   }
 
+  /// Refuses, before it is built, a plan-time index table of `elements` entries (a gather's
+  /// sources, a reduction's targets) larger than the weight cap: the plan stores it with the weights.
+  func checkTable(_ node: Node, _ what: String, elements: Int) throws(TrigRTError) {
+    guard elements > limits.maxConstantElements else { return }
+    throw limits.weightError(source, "\(node.label): \(what)", elements: elements)
+  }
+
   /// `checkConstantBudget` for a folded result of `shape`, before it is computed.
   func checkFoldedShape(_ node: Node, _ shape: [Int]) throws(TrigRTError) {
     guard let n = Shapes.checkedCount(shape) else { throw fail(.limit, node, "folded result \(shape) has more than 2^31 elements") }

@@ -33,6 +33,8 @@ enum Gather {
       let a = axis - 1
       let idx = try indices(node, c, size: vd.shape[a], ctx)
       let out = Array(vd.shape[..<a]) + c.dims + Array(vd.shape[(a + 1)...])
+      try ctx.checkSize(node, out)
+      try ctx.checkTable(node, "the gather table (one source per output element of \(out))", elements: Shapes.count(out))
       let src = sources(dims: vd.shape, axis: a, idx: idx)
       try ctx.layer(node, .gather(GatherSpec(inCount: vd.count, source: src.map { Int32($0) })), inputs: [data], outputShape: out)
     } else if let t = vd.constant, vi.isBatched {

@@ -52,6 +52,7 @@ enum Reduce {
     var set = Set<Int>()
     for a in axes { set.insert(try ctx.axis(node, a, rank: full.count)) }
     guard !set.contains(0) else { throw ctx.fail(.unsupported, node, "axes \(axes) include the batch axis 0 of \(ctx.describe(x)); trigrt reduces within a sample") }
+    try ctx.checkTable(node, "the reduction table (one target per input element of \(ctx.describe(x)))", elements: ctx.values[x].count)
     let t = table(ctx.values[x].shape, reduce: Set(set.map { $0 - 1 }), keep: keep)
     try ctx.layer(node, .reduce(ReduceSpec(kind: kind, outCount: Shapes.count(t.out), target: t.target.map { Int32($0) }, divisor: Float(t.per))),
                   inputs: [x], outputShape: t.out)

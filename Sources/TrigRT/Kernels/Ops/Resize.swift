@@ -99,6 +99,9 @@ enum Resize {
     guard outDims[0] == 1, scale[0] == 1 else {
       throw ctx.fail(.unsupported, node, "resizes the batch axis 0 (scale \(scale[0])); trigrt keeps the batch")
     }
+    let out = Array(outDims.dropFirst()), inShape = Array(inDims.dropFirst())
+    try ctx.checkSize(node, out)
+    try ctx.checkTable(node, "the gather table (one source per output element of \(out))", elements: Shapes.count(out))
     // Per axis: the source coordinate of each output coordinate.
     var maps: [[Int]] = []
     for a in 1..<rank {
@@ -108,8 +111,6 @@ enum Resize {
       }
       maps.append(m)
     }
-    let out = Array(outDims.dropFirst()), inShape = Array(inDims.dropFirst())
-    try ctx.checkSize(node, out)
     var inStride = [Int](repeating: 1, count: inShape.count)
     var s = 1
     for a in stride(from: inShape.count - 1, through: 0, by: -1) { inStride[a] = s; s *= inShape[a] }
