@@ -52,7 +52,8 @@
  *    second call with TRIGRT_E_MISUSE; release builds do not check (run stays lock-free).
  *
  * Limits (a file is never trusted; each limit gives TRIGRT_E_LIMIT and a message naming it):
- *  - the constants of a model (weights, folded constants, packed plan data): max_weight_bytes
+ *  - the constants of a model (weights, folded constants, packed plan data and index tables,
+ *    each checked before it is built): max_weight_bytes
  *    (default TRIGRT_DEFAULT_MAX_WEIGHT_BYTES, 256 MiB), settable in trigrt_options;
  *  - the arena of one session: max_arena_bytes (default TRIGRT_DEFAULT_MAX_ARENA_BYTES, 1 GiB),
  *    settable in trigrt_options, checked at load (for batch 1) and by trigrt_session_create;

@@ -17,7 +17,9 @@
 public struct Limits: Sendable, Equatable {
   /// Cap on the memory of a model's constants, in bytes: no constant tensor read from the file or
   /// computed at load holds more than `maxWeightBytes / 4` elements, neither do all of them
-  /// together, and the packed constants of the plan take at most `maxWeightBytes`.
+  /// together, and the packed constants of the plan take at most `maxWeightBytes`. What load
+  /// computes is checked before it is built: folded results, fixed mode's per-element scales and
+  /// biases (hls4ml's ApplyAlpha), the plan's index tables (gathers, reductions, im2col, pooling).
   public var maxWeightBytes: Int
   /// Cap on the arena (activation memory, staging and scratch) of one session, in bytes.
   public var maxArenaBytes: Int
